@@ -113,6 +113,19 @@ public static class ClientFrameParser
             return false;
         }
 
+        // Known as early as possible, so that a bad hello can be told from a non-hello.
+        command.Type = type switch
+        {
+            "hello" => ClientCommandType.Hello,
+            "join" => ClientCommandType.Join,
+            "leave" => ClientCommandType.Leave,
+            "send" => ClientCommandType.Send,
+            "history" => ClientCommandType.History,
+            "who" => ClientCommandType.Who,
+            "ping" => ClientCommandType.Ping,
+            _ => ClientCommandType.Unknown,
+        };
+
         if (!refValid)
         {
             error = new FrameError(ErrorCodes.BadRequest, "'ref' must be a string of at most 64 characters or an integer", default);
@@ -131,18 +144,6 @@ public static class ClientFrameParser
             error = new FrameError(ErrorCodes.BadRequest, "missing 'type'", @ref);
             return false;
         }
-
-        command.Type = type switch
-        {
-            "hello" => ClientCommandType.Hello,
-            "join" => ClientCommandType.Join,
-            "leave" => ClientCommandType.Leave,
-            "send" => ClientCommandType.Send,
-            "history" => ClientCommandType.History,
-            "who" => ClientCommandType.Who,
-            "ping" => ClientCommandType.Ping,
-            _ => ClientCommandType.Unknown,
-        };
 
         if (command.Type == ClientCommandType.Unknown)
         {

@@ -141,16 +141,12 @@ internal sealed partial class Connection
 
         if (User is null)
         {
-            if (parsed && command.Type != ClientCommandType.Hello)
+            if (!parsed || command.Type != ClientCommandType.Hello)
             {
-                error = new FrameError(ErrorCodes.BadRequest, "the first object must be a 'hello'", command.Ref);
-                parsed = false;
-            }
-
-            if (!parsed)
-            {
-                _hub.Metrics.Rejected(error.Code);
-                TryEnqueue(ServerFrames.Error(error));
+                // Before the handshake every refusal is bad_request; only a hello may be tried again.
+                var message = parsed ? "the first object must be a 'hello'" : error.Message;
+                _hub.Metrics.Rejected(ErrorCodes.BadRequest);
+                TryEnqueue(ServerFrames.Error(ErrorCodes.BadRequest, message, parsed ? command.Ref : error.Ref));
                 if (command.Type != ClientCommandType.Hello)
                 {
                     Close(CloseCodes.PolicyViolation, "no valid hello");

@@ -49,7 +49,8 @@ internal sealed class SendQueue(long maxBytes) : IValueTaskSource<bool>
                 return Result.Closed;
             }
 
-            if (_bytes + frame.Length > maxBytes)
+            // An empty queue takes any frame, so one long answer (a history page) is never refused.
+            if (_count > 0 && _bytes + frame.Length > maxBytes)
             {
                 return Result.Full;
             }

@@ -134,6 +134,33 @@ public sealed class WsClient : IAsyncDisposable
         }
     }
 
+    private long _drainedBytes;
+
+    /// <summary>Bytes read by <see cref="DrainAsync"/> so far.</summary>
+    public long DrainedBytes => Interlocked.Read(ref _drainedBytes);
+
+    /// <summary>Reads and drops everything until <paramref name="stop"/> (or the server closes).</summary>
+    public async Task DrainAsync(CancellationToken stop)
+    {
+        try
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                var result = await _socket.ReceiveAsync(_buffer, stop);
+                if (result.MessageType == WebSocketMessageType.Close)
+                {
+                    return;
+                }
+
+                Interlocked.Add(ref _drainedBytes, result.Count);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopped as asked; the socket is unusable afterwards.
+        }
+    }
+
     /// <summary>True when nothing arrives within <paramref name="wait"/>.</summary>
     public async Task<bool> ReceivesNothingAsync(TimeSpan wait)
     {
