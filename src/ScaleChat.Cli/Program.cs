@@ -1,15 +1,20 @@
+using System.CommandLine;
+using System.CommandLine.Invocation;
 using ScaleChat.Cli.Chat;
+using ScaleChat.Cli.Serve;
 
-// Each subcommand lives in its own folder and parses its own flags; this file only dispatches.
-return args switch
+// `scalechat <command>`: each command lives in its own folder and adds itself here.
+var root = new RootCommand("ScaleChat: a real-time chat server, its client and its load generator.")
 {
-    ["chat", .. var rest] => await ChatCommand.RunAsync(rest),
-    _ => Usage(),
+    ServeCommand.Create(),
+    ChatCommand.Create(),
 };
 
-static int Usage()
+var parse = root.Parse(args);
+if (parse.Action is ParseErrorAction parseError)
 {
-    Console.Error.WriteLine("usage: scalechat <command> [options]");
-    Console.Error.WriteLine("  chat    talk to a ScaleChat server from the terminal (scalechat chat --help)");
-    return 2;
+    // A bad flag gets its one-line error, not the whole help page.
+    parseError.ShowHelp = false;
 }
+
+return await parse.InvokeAsync();

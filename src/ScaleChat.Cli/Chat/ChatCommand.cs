@@ -3,44 +3,25 @@ using ScaleChat.Client;
 namespace ScaleChat.Cli.Chat;
 
 /// <summary><c>scalechat chat</c>: an interactive terminal chat, or line by line when not on a terminal.</summary>
-internal static class ChatCommand
+internal static partial class ChatCommand
 {
-    /// <summary>Exit codes: 0 after /quit or end of input, 1 when the server cannot be reached or closes for good, 2 for bad flags.</summary>
-    public const int Ok = 0, Failed = 1, BadUsage = 2;
+    /// <summary>Exit codes: 0 after /quit or end of input, 1 when the server cannot be reached or closes for good.</summary>
+    public const int Ok = 0, Failed = 1;
 
     /// <summary>Runs on the process's console; line mode when either end is redirected.</summary>
-    public static async Task<int> RunAsync(string[] args)
+    public static Task<int> RunAsync(ChatArguments arguments, CancellationToken cancellationToken)
     {
-        using var quit = new CancellationTokenSource();
-        Console.CancelKeyPress += (_, e) =>
-        {
-            e.Cancel = true;
-            quit.Cancel();
-        };
-
-        var terminal = !Console.IsInputRedirected && !Console.IsOutputRedirected;
-        return await RunAsync(args, Console.In, Console.Out, Console.Error, terminal, quit.Token).ConfigureAwait(false);
+        var terminal = !arguments.Plain && !Console.IsInputRedirected && !Console.IsOutputRedirected;
+        return RunAsync(arguments, Console.In, Console.Out, Console.Error, terminal, cancellationToken);
     }
 
     /// <summary>Runs with the given streams; the entry point the tests drive in line mode.</summary>
-    public static async Task<int> RunAsync(string[] args, TextReader input, TextWriter output, TextWriter error, bool terminal, CancellationToken cancellationToken)
+    public static async Task<int> RunAsync(ChatArguments arguments, TextReader input, TextWriter output, TextWriter error, bool terminal, CancellationToken cancellationToken)
     {
-        var arguments = ChatArguments.Parse(args, out var problem);
-        if (arguments is null)
-        {
-            await error.WriteLineAsync($"scalechat chat: {problem} (see scalechat chat --help)").ConfigureAwait(false);
-            return BadUsage;
-        }
-
-        if (arguments.Help)
-        {
-            await output.WriteLineAsync(ChatArguments.Usage).ConfigureAwait(false);
-            return Ok;
-        }
-
+        ArgumentNullException.ThrowIfNull(arguments);
         var options = new ChatClientOptions { Url = arguments.Url, Name = arguments.Name, Token = arguments.Token, Presence = arguments.Presence };
         await using var client = new ChatClient(options);
-        var terminalView = terminal && !arguments.Plain ? new TerminalView() : null;
+        var terminalView = terminal ? new TerminalView() : null;
         var session = new ChatSession(client, terminalView ?? (IChatView)new LineView(output));
         try
         {

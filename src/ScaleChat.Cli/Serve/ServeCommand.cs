@@ -1,0 +1,53 @@
+using System.CommandLine;
+using ScaleChat.Server.Hosting;
+
+namespace ScaleChat.Cli.Serve;
+
+/// <summary><c>scalechat serve</c>: runs a server node until Ctrl+C or SIGTERM.</summary>
+internal static class ServeCommand
+{
+    public static Command Create()
+    {
+        var urls = new Option<string?>("--urls") { Description = $"Addresses to listen on (default {ScaleChatServer.DefaultUrl})." };
+        var node = new Option<string?>("--node") { Description = "This node's name in welcome.node (default: host name and a random suffix)." };
+        var noLegacy = new Option<bool>("--no-legacy") { Description = "Refuse clients that ask for no subprotocol (the legacy scale-chat format)." };
+        var command = new Command("serve", "Run a ScaleChat server node. Other settings: --ScaleChat:Name=value, ScaleChat__Name variables or appsettings.json (docs/configuration.md).")
+        {
+            urls, node, noLegacy,
+        };
+
+        // Anything else on the line is ASP.NET Core configuration, e.g. --ScaleChat:HistorySize=5000.
+        command.TreatUnmatchedTokensAsErrors = false;
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var args = new List<string>(parse.UnmatchedTokens);
+            if (parse.GetValue(urls) is { } u)
+            {
+                args.Add($"--urls={u}");
+            }
+
+            if (parse.GetValue(node) is { } n)
+            {
+                args.Add($"--ScaleChat:NodeId={n}");
+            }
+
+            if (parse.GetValue(noLegacy))
+            {
+                args.Add("--ScaleChat:LegacyEnabled=false");
+            }
+
+            try
+            {
+                var app = ScaleChatServer.Build([.. args]);
+                await app.RunAsync();
+                return 0;
+            }
+            catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or IOException)
+            {
+                await Console.Error.WriteLineAsync($"scalechat serve: {ex.Message}");
+                return 2;
+            }
+        });
+        return command;
+    }
+}

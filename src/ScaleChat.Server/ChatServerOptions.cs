@@ -1,0 +1,62 @@
+using ScaleChat.Protocol;
+
+namespace ScaleChat.Server;
+
+/// <summary>
+/// Everything the server can be told, bound from the <c>ScaleChat</c> configuration section
+/// (appsettings.json, <c>ScaleChat__Name</c> environment variables, or command-line flags).
+/// </summary>
+public sealed class ChatServerOptions
+{
+    /// <summary>The configuration section.</summary>
+    public const string SectionName = "ScaleChat";
+
+    /// <summary>Protocol limits, announced to clients in <c>welcome.limits</c>.</summary>
+    public ProtocolLimits Limits { get; set; } = new();
+
+    /// <summary>This node's name in <c>welcome.node</c>; defaults to the host name and a random suffix.</summary>
+    public string? NodeId { get; set; }
+
+    /// <summary>Messages each room keeps for <c>history</c> and resume.</summary>
+    public int HistorySize { get; set; } = 1000;
+
+    /// <summary>Bytes a connection may have queued before it is closed as a slow consumer (4008).</summary>
+    public int SendQueueBytes { get; set; } = 1 << 20;
+
+    /// <summary>Largest frame the server writes when it batches queued objects together.</summary>
+    public int MaxBatchBytes { get; set; } = 64 * 1024;
+
+    /// <summary>Time a new version-1 connection has to send a valid <c>hello</c>.</summary>
+    public TimeSpan HandshakeTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Time a closing connection gets to flush its queue and finish the close handshake.</summary>
+    public TimeSpan CloseTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Time the server waits for connections to close at shutdown before it aborts them.</summary>
+    public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Whether clients that ask for no subprotocol are served in the legacy scale-chat format.</summary>
+    public bool LegacyEnabled { get; set; } = true;
+
+    /// <summary>
+    /// Most connections held at once; 0 derives it from the process's open-file limit, leaving room for
+    /// the files and sockets the server itself needs.
+    /// </summary>
+    public int MaxConnections { get; set; }
+
+    /// <summary>Throws when a setting is out of range, so a bad configuration fails at start-up.</summary>
+    public void Validate()
+    {
+        Limits.Validate();
+        ArgumentOutOfRangeException.ThrowIfLessThan(HistorySize, 0);
+        ArgumentOutOfRangeException.ThrowIfLessThan(SendQueueBytes, 1024);
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxBatchBytes, 1024);
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxConnections, 0);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(HandshakeTimeout, TimeSpan.Zero);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(CloseTimeout, TimeSpan.Zero);
+        if (NodeId is not null && !Names.IsValid(NodeId))
+        {
+            throw new ArgumentException("NodeId must be 1-64 ASCII letters, digits, '-', '_' or '.'", nameof(NodeId));
+        }
+    }
+}

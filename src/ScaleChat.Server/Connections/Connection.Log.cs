@@ -1,0 +1,15 @@
+using Microsoft.Extensions.Logging;
+
+namespace ScaleChat.Server.Connections;
+
+internal sealed partial class Connection
+{
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 1001, Level = LogLevel.Debug, Message = "Connection {ConnectionId} ({User}) closed with {CloseCode} {Reason}")]
+        public static partial void Closed(ILogger logger, long connectionId, string? user, int closeCode, string reason);
+
+        [LoggerMessage(EventId = 1002, Level = LogLevel.Error, Message = "Connection {ConnectionId} failed")]
+        public static partial void ConnectionFailed(ILogger logger, long connectionId, Exception exception);
+    }
+}

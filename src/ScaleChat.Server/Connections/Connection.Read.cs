@@ -1,0 +1,216 @@
+using System.Buffers;
+using System.Net.WebSockets;
+using System.Text.Unicode;
+using ScaleChat.Protocol;
+using ScaleChat.Protocol.Frames;
+
+namespace ScaleChat.Server.Connections;
+
+internal sealed partial class Connection
+{
+    // Rejections in a row (with no second free of them) before a flooding client is closed.
+    private const int RejectionsBeforeClose = 100;
+
+    private async Task ReadLoopAsync(string? urlRoom)
+    {
+        _handshakeTimer = IsLegacy ? null : StartHandshakeTimer();
+        while (!IsClosing)
+        {
+            // A zero-byte read waits for data without holding a buffer: idle connections stay small.
+            var first = await _socket.ReceiveAsync(Memory<byte>.Empty, CancellationToken.None);
+            if (first.MessageType == WebSocketMessageType.Close)
+            {
+                OnPeerClosed();
+                return;
+            }
+
+            var buffer = ArrayPool<byte>.Shared.Rent(4096);
+            try
+            {
+                (buffer, var length, var stop) = await ReceiveMessageAsync(first, buffer);
+                if (stop)
+                {
+                    return;
+                }
+
+                if (first.MessageType == WebSocketMessageType.Binary)
+                {
+                    Close(CloseCodes.UnsupportedData, "binary frames are not supported");
+                    return;
+                }
+
+                var frame = buffer.AsMemory(0, length);
+                if (!Utf8.IsValid(frame.Span))
+                {
+                    Close(CloseCodes.InvalidPayload, "frame is not valid UTF-8");
+                    return;
+                }
+
+                _hub.Metrics.Received(length);
+                if (IsLegacy)
+                {
+                    await OnLegacyFrameAsync(frame);
+                }
+                else
+                {
+                    await OnFrameAsync(frame, urlRoom);
+                }
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
+        }
+    }
+
+    /// <summary>Reads the rest of a message into <paramref name="buffer"/>, growing it up to the frame limit.</summary>
+    private async ValueTask<(byte[] Buffer, int Length, bool Stop)> ReceiveMessageAsync(ValueWebSocketReceiveResult result, byte[] buffer)
+    {
+        var max = _options.Limits.MaxFrameBytes;
+        var length = 0;
+        while (!result.EndOfMessage)
+        {
+            if (length == buffer.Length)
+            {
+                if (length > max)
+                {
+                    Close(CloseCodes.MessageTooBig, $"frame is larger than {max} bytes", discardQueued: true);
+                    return (buffer, length, true);
+                }
+
+                var grown = ArrayPool<byte>.Shared.Rent(Math.Min(buffer.Length * 2, max + 1));
+                buffer.AsSpan(0, length).CopyTo(grown);
+                ArrayPool<byte>.Shared.Return(buffer);
+                buffer = grown;
+            }
+
+            result = await _socket.ReceiveAsync(buffer.AsMemory(length), CancellationToken.None);
+            if (result.MessageType == WebSocketMessageType.Close)
+            {
+                OnPeerClosed();
+                return (buffer, length, true);
+            }
+
+            length += result.Count;
+        }
+
+        if (length > max)
+        {
+            Close(CloseCodes.MessageTooBig, $"frame is larger than {max} bytes", discardQueued: true);
+            return (buffer, length, true);
+        }
+
+        return (buffer, length, false);
+    }
+
+    private async ValueTask OnFrameAsync(ReadOnlyMemory<byte> frame, string? urlRoom)
+    {
+        while (!frame.IsEmpty && !IsClosing)
+        {
+            var end = frame.Span.IndexOf(ProtocolConstants.ObjectSeparator);
+            var line = end < 0 ? frame : frame[..end];
+            frame = end < 0 ? default : frame[(end + 1)..];
+            if (line.Span.Trim(" \t\r"u8).IsEmpty && end >= 0)
+            {
+                continue; // a blank line between batched objects
+            }
+
+            await OnObjectAsync(line, urlRoom);
+        }
+    }
+
+    private async ValueTask OnObjectAsync(ReadOnlyMemory<byte> json, string? urlRoom)
+    {
+        var parsed = ClientFrameParser.TryParse(json.Span, _options.Limits, out var command, out var error);
+        if (!_bucket.TryTake())
+        {
+            _hub.Metrics.Rejected(ErrorCodes.RateLimited);
+            TryEnqueue(ServerFrames.Error(ErrorCodes.RateLimited, "rate limit exceeded", parsed ? command.Ref : error.Ref));
+            if (_bucket.CountRejection(RejectionsBeforeClose))
+            {
+                Close(CloseCodes.RateLimitExceeded, "rate limit exceeded persistently");
+            }
+
+            return;
+        }
+
+        if (User is null)
+        {
+            if (parsed && command.Type != ClientCommandType.Hello)
+            {
+                error = new FrameError(ErrorCodes.BadRequest, "the first object must be a 'hello'", command.Ref);
+                parsed = false;
+            }
+
+            if (!parsed)
+            {
+                _hub.Metrics.Rejected(error.Code);
+                TryEnqueue(ServerFrames.Error(error));
+                if (command.Type != ClientCommandType.Hello)
+                {
+                    Close(CloseCodes.PolicyViolation, "no valid hello");
+                }
+
+                return;
+            }
+        }
+        else if (parsed && command.Type == ClientCommandType.Hello)
+        {
+            error = new FrameError(ErrorCodes.BadRequest, "'hello' was already accepted", command.Ref);
+            parsed = false;
+        }
+
+        if (!parsed)
+        {
+            _hub.Metrics.Rejected(error.Code);
+            TryEnqueue(ServerFrames.Error(error));
+            return;
+        }
+
+        await _hub.HandleAsync(this, command, urlRoom);
+    }
+
+    private async ValueTask OnLegacyFrameAsync(ReadOnlyMemory<byte> json)
+    {
+        if (!_bucket.TryTake())
+        {
+            // Legacy clients get no errors: the frame is dropped and counted.
+            _hub.Metrics.Rejected(ErrorCodes.RateLimited);
+            if (_bucket.CountRejection(RejectionsBeforeClose))
+            {
+                Close(CloseCodes.RateLimitExceeded, "rate limit exceeded persistently");
+            }
+
+            return;
+        }
+
+        if (!LegacyFrameParser.TryParse(json.Span, _options.Limits, out var frame))
+        {
+            _hub.Metrics.Rejected(ErrorCodes.BadRequest);
+            return;
+        }
+
+        await _hub.SendLegacyAsync(this, frame!);
+    }
+
+    private void OnPeerClosed()
+    {
+        // The client is leaving: what is queued for it is dropped, and the close is answered with 1000.
+        Close(CloseCodes.Normal, "", discardQueued: true);
+    }
+
+    private CancellationTokenSource StartHandshakeTimer()
+    {
+        var timer = new CancellationTokenSource(_options.HandshakeTimeout);
+        timer.Token.UnsafeRegister(static state =>
+        {
+            var connection = (Connection)state!;
+            if (connection.User is null)
+            {
+                connection.TryEnqueue(ServerFrames.Error(ErrorCodes.BadRequest, "no valid 'hello' in time"));
+                connection.Close(CloseCodes.PolicyViolation, "no valid hello in time");
+            }
+        }, this);
+        return timer;
+    }
+}

@@ -1,0 +1,89 @@
+using System.Buffers;
+using System.Net.WebSockets;
+using ScaleChat.Protocol;
+
+namespace ScaleChat.Server.Connections;
+
+internal sealed partial class Connection
+{
+    private const int MaxFramesPerBatch = 256;
+
+    /// <summary>
+    /// The only code that writes to the socket. Version-1 clients get everything queued since the
+    /// last write in one frame (objects separated by '\n') and one flush; legacy clients read one
+    /// object per frame. Buffers are rented per batch, so an idle connection holds none.
+    /// </summary>
+    private async Task WriteLoopAsync()
+    {
+        try
+        {
+            while (await _queue.WaitToReadAsync())
+            {
+                var frames = ArrayPool<byte[]>.Shared.Rent(MaxFramesPerBatch);
+                try
+                {
+                    int count;
+                    while ((count = _queue.DequeueBatch(frames, IsLegacy ? 0 : _options.MaxBatchBytes)) > 0)
+                    {
+                        await SendBatchAsync(frames, count);
+                    }
+                }
+                finally
+                {
+                    ArrayPool<byte[]>.Shared.Return(frames, clearArray: true);
+                }
+            }
+
+            if (_socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
+            {
+                var status = _closeCode == 0 ? CloseCodes.Normal : _closeCode;
+                await _socket.CloseOutputAsync((WebSocketCloseStatus)status, _closeReason, CancellationToken.None);
+            }
+        }
+        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or IOException or ObjectDisposedException)
+        {
+            // A failed write ends this connection only; its read loop sees the abort.
+            Close(CloseCodes.InternalError, "write failed", discardQueued: true);
+            _socket.Abort();
+        }
+    }
+
+    private async ValueTask SendBatchAsync(byte[][] frames, int count)
+    {
+        if (count == 1)
+        {
+            await _socket.SendAsync(frames[0], WebSocketMessageType.Text, endOfMessage: true, CancellationToken.None);
+            _hub.Metrics.Sent(1, frames[0].Length);
+            return;
+        }
+
+        var length = count - 1;
+        for (var i = 0; i < count; i++)
+        {
+            length += frames[i].Length;
+        }
+
+        var buffer = ArrayPool<byte>.Shared.Rent(length);
+        try
+        {
+            var offset = 0;
+            for (var i = 0; i < count; i++)
+            {
+                if (i > 0)
+                {
+                    buffer[offset++] = ProtocolConstants.ObjectSeparator;
+                }
+
+                frames[i].CopyTo(buffer, offset);
+                offset += frames[i].Length;
+            }
+
+            await _socket.SendAsync(buffer.AsMemory(0, length), WebSocketMessageType.Text, endOfMessage: true, CancellationToken.None);
+            _hub.Metrics.Sent(count, length);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+}

@@ -1,0 +1,146 @@
+using System.Net.WebSockets;
+using Microsoft.Extensions.Logging;
+using ScaleChat.Protocol;
+using ScaleChat.Server.Hub;
+
+namespace ScaleChat.Server.Connections;
+
+/// <summary>
+/// One WebSocket client: a read loop that turns frames into commands for the hub
+/// (<c>Connection.Read.cs</c>) and a writer loop that drains the bounded send queue
+/// (<c>Connection.Write.cs</c>). Everything else reaches the client only through
+/// <see cref="TryEnqueue"/>, which never waits.
+/// </summary>
+internal sealed partial class Connection
+{
+    private static long s_lastId;
+
+    private readonly WebSocket _socket;
+    private readonly ChatHub _hub;
+    private readonly ChatServerOptions _options;
+    private readonly ILogger _logger;
+    private readonly SendQueue _queue;
+    private readonly Dictionary<string, Membership> _rooms = new(StringComparer.Ordinal);
+    private TokenBucket _bucket;
+    private int _closeCode;
+    private string _closeReason = "";
+    private CancellationTokenSource? _closeDeadline;
+    private CancellationTokenSource? _handshakeTimer;
+
+    public Connection(WebSocket socket, bool legacy, ChatHub hub, ChatServerOptions options, ILogger logger)
+    {
+        _socket = socket;
+        _hub = hub;
+        _options = options;
+        _logger = logger;
+        IsLegacy = legacy;
+        Id = Interlocked.Increment(ref s_lastId);
+        _queue = new SendQueue(options.SendQueueBytes);
+        _bucket = new TokenBucket(options.Limits.MessagesPerSecond, options.Limits.Burst);
+    }
+
+    /// <summary>Node-unique id; messages name it as their origin.</summary>
+    public long Id { get; }
+
+    /// <summary>Whether this client speaks the legacy scale-chat format.</summary>
+    public bool IsLegacy { get; }
+
+    /// <summary>The name bound at <c>hello</c>; null before the handshake and for legacy clients.</summary>
+    public string? User { get; private set; }
+
+    /// <summary>The opaque session id given in <c>welcome</c>.</summary>
+    public string Session => field ??= Guid.NewGuid().ToString("N")[..16];
+
+    /// <summary>The room a legacy connection is in (its URL's).</summary>
+    public string? LegacyRoom { get; internal set; }
+
+    /// <summary>The close code sent or received, 0 while open.</summary>
+    public int CloseCode => Volatile.Read(ref _closeCode);
+
+    /// <summary>Whether a close was requested (by either side); nothing more is queued then.</summary>
+    public bool IsClosing => Volatile.Read(ref _closeCode) != 0;
+
+    /// <summary>Bytes waiting in the send queue.</summary>
+    public long QueuedBytes => _queue.Bytes;
+
+    /// <summary>
+    /// Queues a frame for this client; never waits. A full queue means the client does not read fast
+    /// enough: it is closed with 4008 and the frame is dropped for it alone.
+    /// </summary>
+    public bool TryEnqueue(byte[] frame)
+    {
+        switch (_queue.TryEnqueue(frame))
+        {
+            case SendQueue.Result.Queued:
+                return true;
+            case SendQueue.Result.Full:
+                _hub.Metrics.SlowConsumer();
+                Close(CloseCodes.SlowConsumer, "slow consumer: send queue overflowed", discardQueued: true);
+                return false;
+            default:
+                return false;
+        }
+    }
+
+    /// <summary>
+    /// Starts closing: nothing more is queued, what is queued is sent first (unless
+    /// <paramref name="discardQueued"/>), then the close frame. The first close wins; a client that
+    /// does not finish the handshake in time is aborted.
+    /// </summary>
+    public void Close(int code, string reason, bool discardQueued = false)
+    {
+        if (Interlocked.CompareExchange(ref _closeCode, code, 0) != 0)
+        {
+            return;
+        }
+
+        _closeReason = reason;
+        _queue.Complete(discardQueued);
+        var deadline = new CancellationTokenSource(_options.CloseTimeout);
+        deadline.Token.UnsafeRegister(static state => ((Connection)state!)._socket.Abort(), this);
+        _closeDeadline = deadline;
+    }
+
+    /// <summary>The rooms this connection is in, with their positions (for <c>welcome</c>).</summary>
+    internal Dictionary<string, Membership> Rooms => _rooms;
+
+    /// <summary>Runs the connection until it is closed; the hub forgets it afterwards.</summary>
+    public async Task RunAsync(string? urlRoom)
+    {
+        var writer = WriteLoopAsync();
+        try
+        {
+            if (IsLegacy)
+            {
+                await _hub.JoinLegacyAsync(this, urlRoom ?? ProtocolConstants.GlobalRoom);
+            }
+
+            await ReadLoopAsync(urlRoom);
+        }
+        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or IOException)
+        {
+            // The peer went away or the connection was aborted; nothing to tell anyone.
+        }
+        catch (Exception ex)
+        {
+            Log.ConnectionFailed(_logger, Id, ex);
+            Close(CloseCodes.InternalError, "internal error");
+        }
+        finally
+        {
+            Close(CloseCodes.Normal, "", discardQueued: true);
+            await writer;
+            await _hub.DisconnectAsync(this);
+            _closeDeadline?.Dispose();
+            _socket.Abort();
+            Log.Closed(_logger, Id, User, _closeCode, _closeReason);
+        }
+    }
+
+    /// <summary>Binds the connection to its verified name (at <c>hello</c>).</summary>
+    internal void BindUser(string user)
+    {
+        User = user;
+        _handshakeTimer?.Dispose();
+    }
+}

@@ -1,0 +1,75 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using ScaleChat.Protocol;
+using ScaleChat.Server.Connections;
+using ScaleChat.Server.Hub;
+
+namespace ScaleChat.Server.Hosting;
+
+/// <summary>The WebSocket endpoints <c>/ws</c> and <c>/ws/{room}</c>.</summary>
+internal static class ChatEndpoints
+{
+    public static void Map(IEndpointRouteBuilder endpoints)
+    {
+        endpoints.Map("/ws", context => AcceptAsync(context, null));
+        endpoints.Map("/ws/{room}", context => AcceptAsync(context, (string?)context.Request.RouteValues["room"]));
+    }
+
+    private static async Task AcceptAsync(HttpContext context, string? room)
+    {
+        var services = context.RequestServices;
+        var hub = services.GetRequiredService<ChatHub>();
+        var limiter = services.GetRequiredService<ConnectionLimiter>();
+        if (!context.WebSockets.IsWebSocketRequest)
+        {
+            await RefuseAsync(context, hub, StatusCodes.Status400BadRequest, "not_websocket", "expected a WebSocket upgrade request");
+            return;
+        }
+
+        if (room is not null && !Names.IsValid(room))
+        {
+            await RefuseAsync(context, hub, StatusCodes.Status400BadRequest, "bad_room", "room names are 1-64 ASCII letters, digits, '-', '_' or '.'");
+            return;
+        }
+
+        var v1 = context.WebSockets.WebSocketRequestedProtocols.Contains(ProtocolConstants.SubprotocolV1);
+        if (!v1 && !hub.Options.LegacyEnabled)
+        {
+            await RefuseAsync(context, hub, StatusCodes.Status400BadRequest, "legacy_disabled", $"ask for the subprotocol '{ProtocolConstants.SubprotocolV1}'");
+            return;
+        }
+
+        if (!limiter.TryAcquire())
+        {
+            await RefuseAsync(context, hub, StatusCodes.Status503ServiceUnavailable, limiter.IsStopped ? "shutting_down" : "connection_limit",
+                "the server is at its connection limit; try again later");
+            return;
+        }
+
+        try
+        {
+            var socket = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext
+            {
+                SubProtocol = v1 ? ProtocolConstants.SubprotocolV1 : null,
+            });
+            var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger<Connection>();
+            var connection = new Connection(socket, legacy: !v1, hub, hub.Options, logger);
+            hub.Register(connection);
+            await connection.RunAsync(room);
+        }
+        finally
+        {
+            limiter.Release();
+        }
+    }
+
+    private static Task RefuseAsync(HttpContext context, ChatHub hub, int status, string reason, string message)
+    {
+        hub.Metrics.ConnectionRefused(reason);
+        context.Response.StatusCode = status;
+        return context.Response.WriteAsync(message + "\n");
+    }
+}

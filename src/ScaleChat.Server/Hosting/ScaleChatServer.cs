@@ -1,0 +1,131 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using ScaleChat.Protocol;
+using ScaleChat.Server.Backplane;
+using ScaleChat.Server.Hub;
+using ScaleChat.Server.Metrics;
+
+namespace ScaleChat.Server.Hosting;
+
+/// <summary>
+/// Builds and configures a ScaleChat server on ASP.NET Core. The CLI's <c>serve</c> and the tests
+/// both go through here, so what the tests start is what users run.
+/// </summary>
+public static partial class ScaleChatServer
+{
+    /// <summary>Where the server listens when nothing else is configured.</summary>
+    public const string DefaultUrl = "http://localhost:8080";
+
+    /// <summary>
+    /// A web application builder with ScaleChat's services registered. Configuration comes from
+    /// appsettings.json, <c>ScaleChat__*</c> environment variables and <paramref name="args"/>.
+    /// </summary>
+    public static WebApplicationBuilder CreateBuilder(string[] args)
+    {
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+        builder.Configuration.AddEnvironmentVariables();
+        if (string.IsNullOrEmpty(builder.Configuration[WebHostDefaults.ServerUrlsKey]))
+        {
+            builder.WebHost.UseUrls(DefaultUrl);
+        }
+
+        AddScaleChat(builder.Services, builder.Configuration);
+        return builder;
+    }
+
+    /// <summary>Registers the hub, the in-memory backplane (unless another is registered) and options.</summary>
+    public static IServiceCollection AddScaleChat(IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(configuration);
+        var options = configuration.GetSection(ChatServerOptions.SectionName).Get<ChatServerOptions>() ?? new ChatServerOptions();
+        options.Validate();
+        var fileLimit = FileDescriptorLimit.Raise();
+        if (options.MaxConnections == 0)
+        {
+            // Leave room for the files, sockets and pipes the process itself needs.
+            options.MaxConnections = fileLimit is { } limit ? (int)Math.Clamp(limit - 256, 16, int.MaxValue) : 100_000;
+        }
+
+        services.AddSingleton(options);
+        services.AddSingleton(new StartupFacts(fileLimit));
+        services.AddSingleton<NodeIdentity>();
+        services.AddMetrics();
+        services.AddSingleton<ChatMetrics>();
+        services.AddSingleton(sp => new ConnectionLimiter(sp.GetRequiredService<ChatServerOptions>().MaxConnections));
+        services.AddSingleton<IBackplane>(sp => new InMemoryBackplane(sp.GetRequiredService<NodeIdentity>().Id, options.HistorySize));
+        services.AddSingleton<ChatHub>();
+        services.AddHostedService<ChatHubLifetime>();
+        services.Configure<HostOptions>(host => host.ShutdownTimeout = options.ShutdownTimeout + options.CloseTimeout);
+        services.Configure<WebSocketOptions>(ws => ws.KeepAliveInterval = TimeSpan.FromSeconds(30));
+        return services;
+    }
+
+    /// <summary>Adds the WebSocket endpoints and the routes that go with them.</summary>
+    public static WebApplication MapScaleChat(WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        app.UseWebSockets();
+        ChatEndpoints.Map(app);
+        return app;
+    }
+
+    /// <summary>Builds the application from <paramref name="args"/> with every ScaleChat endpoint mapped.</summary>
+    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
+    {
+        var builder = CreateBuilder(args);
+        configure?.Invoke(builder);
+        return MapScaleChat(builder.Build());
+    }
+}
+
+/// <summary>What start-up learned about the machine.</summary>
+/// <param name="FileLimit">The open-file limit in force, when known.</param>
+internal sealed record StartupFacts(long? FileLimit);
+
+/// <summary>Starts the backplane with the server and closes every connection with 1001 at shutdown.</summary>
+internal sealed partial class ChatHubLifetime(
+    ChatHub hub, IBackplane backplane, ConnectionLimiter limiter, ChatServerOptions options, StartupFacts facts,
+    NodeIdentity node, IHostApplicationLifetime lifetime, ILogger<ChatHubLifetime> logger) : IHostedService
+{
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        await backplane.StartAsync(hub, cancellationToken);
+        lifetime.ApplicationStopping.Register(() =>
+        {
+            limiter.Stop();
+            Log.ShuttingDown(logger, hub.ConnectionCount);
+            hub.CloseAll(CloseCodes.GoingAway, "server shutting down");
+        });
+        Log.Started(logger, node.Id, facts.FileLimit?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "unknown", limiter.Max,
+            options.HistorySize, options.LegacyEnabled, backplane.GetType().Name);
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        // Connections close on ApplicationStopping; wait for them (bounded) before the backplane goes.
+        var deadline = DateTime.UtcNow + options.ShutdownTimeout;
+        while (hub.ConnectionCount > 0 && DateTime.UtcNow < deadline && !cancellationToken.IsCancellationRequested)
+        {
+            await Task.Delay(50, CancellationToken.None);
+        }
+
+        await backplane.DisposeAsync();
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 1, Level = LogLevel.Information,
+            Message = "ScaleChat node {Node} started: open-file limit {FileLimit}, up to {MaxConnections} connections, history {HistorySize} per room, legacy clients {LegacyEnabled}, backplane {Backplane}")]
+        public static partial void Started(ILogger logger, string node, string fileLimit, int maxConnections, int historySize, bool legacyEnabled, string backplane);
+
+        [LoggerMessage(EventId = 2, Level = LogLevel.Information, Message = "Shutting down: closing {Connections} connections with 1001")]
+        public static partial void ShuttingDown(ILogger logger, int connections);
+    }
+}

@@ -1,0 +1,130 @@
+using System.Diagnostics;
+using ScaleChat.Protocol;
+using ScaleChat.Protocol.Frames;
+using ScaleChat.Server.Connections;
+
+namespace ScaleChat.Server.Hub;
+
+internal sealed partial class ChatHub
+{
+    private async ValueTask SendToRoomAsync(Connection connection, ClientCommand command)
+    {
+        if (!connection.Rooms.ContainsKey(command.Room!))
+        {
+            NotJoined(connection, command);
+            return;
+        }
+
+        var accepted = await _backplane.PublishAsync(NewMessage(connection, command.Room, null, connection.User!, command.Text!, command.Ref));
+        Metrics.MessageAccepted(legacy: false, isPrivate: false);
+        connection.TryEnqueue(ServerFrames.Ack(command.Ref, accepted.Id, accepted.Seq));
+    }
+
+    private async ValueTask SendPrivateAsync(Connection connection, ClientCommand command)
+    {
+        var to = command.To!;
+        if (!await _backplane.IsUserOnlineAsync(to))
+        {
+            Metrics.Rejected(ErrorCodes.NoSuchUser);
+            connection.TryEnqueue(ServerFrames.Error(ErrorCodes.NoSuchUser, $"'{to}' is not online", command.Ref));
+            return;
+        }
+
+        var message = NewMessage(connection, null, to, connection.User!, command.Text!, command.Ref);
+        await _backplane.PublishPrivateAsync(message);
+        Metrics.MessageAccepted(legacy: false, isPrivate: true);
+        connection.TryEnqueue(ServerFrames.Ack(command.Ref, message.Id, 0));
+    }
+
+    /// <summary>Publishes a legacy client's frame to the room its URL named.</summary>
+    public async ValueTask SendLegacyAsync(Connection connection, LegacyFrame frame)
+    {
+        var room = connection.LegacyRoom!;
+        var message = NewMessage(connection, room, null, frame.Sender, frame.Text, default) with { Legacy = true, Echo = frame.Echo };
+        await _backplane.PublishAsync(message);
+        Metrics.MessageAccepted(legacy: true, isPrivate: false);
+    }
+
+    private ChatMessage NewMessage(Connection connection, string? room, string? to, string from, string text, MessageRef @ref) => new()
+    {
+        Room = room,
+        To = to,
+        From = from,
+        Text = text,
+        Id = NextMessageId(),
+        Timestamp = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
+        OriginNode = NodeId,
+        OriginConnection = connection.Id,
+        Ref = @ref,
+    };
+
+    /// <summary>
+    /// The fan-out: encode once per shape (version 1, the sender's own copy with its ref, legacy)
+    /// and queue the same bytes to every local member. Never waits on a socket.
+    /// </summary>
+    public void OnRoomMessage(ChatMessage message)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var room = _rooms.Get(message.Room!);
+        if (room is null)
+        {
+            return;
+        }
+
+        var originHere = message.OriginNode == NodeId;
+        byte[]? shared = null, own = null, legacy = null;
+        var members = room.Members;
+        foreach (var member in members)
+        {
+            var connection = member.Connection;
+            var frame = connection.IsLegacy ? legacy ??= ServerFrames.Legacy(message)
+                : originHere && connection.Id == message.OriginConnection ? own ??= ServerFrames.Message(message, withRef: true)
+                : shared ??= ServerFrames.Message(message);
+            member.Deliver(message.Seq, frame);
+        }
+
+        Metrics.Delivered(members.Length, isPrivate: false);
+        Metrics.FanOut(Stopwatch.GetElapsedTime(started));
+    }
+
+    /// <summary>Delivers a private message to every local connection of its addressee and of its sender.</summary>
+    public void OnPrivateMessage(ChatMessage message)
+    {
+        var originHere = message.OriginNode == NodeId;
+        byte[]? shared = null, own = null;
+        var recipients = _users.Get(message.To!) ?? [];
+        if (message.From != message.To && _users.Get(message.From) is { } senders)
+        {
+            recipients = [.. recipients, .. senders];
+        }
+
+        foreach (var connection in recipients)
+        {
+            connection.TryEnqueue(originHere && connection.Id == message.OriginConnection
+                ? own ??= ServerFrames.Message(message, withRef: true)
+                : shared ??= ServerFrames.Message(message));
+        }
+
+        Metrics.Delivered(recipients.Length, isPrivate: true);
+    }
+
+    /// <summary>Tells the room's local members who asked for presence, except the connection that caused it.</summary>
+    public void OnPresence(string room, string user, bool joined, string originNode, long originConnection)
+    {
+        var local = _rooms.Get(room);
+        if (local is null)
+        {
+            return;
+        }
+
+        var originHere = originNode == NodeId;
+        byte[]? frame = null;
+        foreach (var member in local.Members)
+        {
+            if (member.Presence && !(originHere && member.Connection.Id == originConnection))
+            {
+                member.Connection.TryEnqueue(frame ??= ServerFrames.PresenceEvent(room, user, joined));
+            }
+        }
+    }
+}

@@ -1,0 +1,199 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging;
+using ScaleChat.Protocol;
+using ScaleChat.Protocol.Frames;
+using ScaleChat.Server.Backplane;
+using ScaleChat.Server.Connections;
+using ScaleChat.Server.Metrics;
+
+namespace ScaleChat.Server.Hub;
+
+/// <summary>
+/// Decides who gets what: rooms and users in sharded registries, commands from connections, and
+/// what the backplane delivers, encoded once and queued to every local recipient.
+/// Rooms and membership: <c>ChatHub.Rooms.cs</c>; messages and fan-out: <c>ChatHub.Messages.cs</c>.
+/// </summary>
+internal sealed partial class ChatHub : IBackplaneHandler
+{
+    private readonly Shards<Room> _rooms = new();
+    private readonly Shards<Connection[]> _users = new();
+    private readonly ConcurrentDictionary<long, Connection> _connections = new();
+    private readonly IBackplane _backplane;
+    private readonly ChatServerOptions _options;
+    private readonly ILogger<ChatHub> _logger;
+    private readonly string _messageIdPrefix = Convert.ToHexStringLower(Guid.NewGuid().ToByteArray().AsSpan(0, 5)) + "-";
+    private long _lastMessageId;
+    private (int Code, string Reason)? _closeAll;
+
+    public ChatHub(IBackplane backplane, ChatServerOptions options, ChatMetrics metrics, NodeIdentity node, ILogger<ChatHub> logger)
+    {
+        _backplane = backplane;
+        _options = options;
+        _logger = logger;
+        Metrics = metrics;
+        NodeId = node.Id;
+    }
+
+    /// <summary>This node's name.</summary>
+    public string NodeId { get; }
+
+    public ChatMetrics Metrics { get; }
+
+    public ChatServerOptions Options => _options;
+
+    /// <summary>Open connections now.</summary>
+    public int ConnectionCount => _connections.Count;
+
+    public int RoomCount => _rooms.Total();
+
+    public int UserCount => _users.Total();
+
+    /// <summary>Tracks a new connection; it is forgotten in <see cref="DisconnectAsync"/>.</summary>
+    public void Register(Connection connection)
+    {
+        _connections[connection.Id] = connection;
+        Metrics.ConnectionOpened(connection.IsLegacy);
+        if (_closeAll is { } close)
+        {
+            connection.Close(close.Code, close.Reason); // accepted while shutting down
+        }
+    }
+
+    /// <summary>Every open connection (a moment's snapshot).</summary>
+    public IEnumerable<Connection> Connections => _connections.Values;
+
+    /// <summary>Starts closing every connection with <paramref name="code"/> (shutdown: 1001).</summary>
+    public void CloseAll(int code, string reason)
+    {
+        _closeAll = (code, reason);
+        foreach (var connection in _connections.Values)
+        {
+            connection.Close(code, reason);
+        }
+    }
+
+    /// <summary>Runs one validated command of a version-1 connection.</summary>
+    public async ValueTask HandleAsync(Connection connection, ClientCommand command, string? urlRoom)
+    {
+        try
+        {
+            switch (command.Type)
+            {
+                case ClientCommandType.Hello:
+                    await HelloAsync(connection, command, urlRoom);
+                    break;
+                case ClientCommandType.Join:
+                    await JoinAsync(connection, command);
+                    break;
+                case ClientCommandType.Leave:
+                    await LeaveAsync(connection, command);
+                    break;
+                case ClientCommandType.Send when command.Room is not null:
+                    await SendToRoomAsync(connection, command);
+                    break;
+                case ClientCommandType.Send:
+                    await SendPrivateAsync(connection, command);
+                    break;
+                case ClientCommandType.History:
+                    await HistoryAsync(connection, command);
+                    break;
+                case ClientCommandType.Who:
+                    await WhoAsync(connection, command);
+                    break;
+                case ClientCommandType.Ping:
+                    connection.TryEnqueue(ServerFrames.Pong(command.Ref));
+                    break;
+            }
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // A backplane failure fails this command only; the client hears it and the connection stays.
+            Log.CommandFailed(_logger, connection.Id, command.Type, ex);
+            connection.TryEnqueue(ServerFrames.Error(ErrorCodes.Internal, "the server could not complete this request", command.Ref));
+        }
+    }
+
+    /// <summary>Forgets a closed connection: leaves its rooms, drops its user when it was the last.</summary>
+    public async ValueTask DisconnectAsync(Connection connection)
+    {
+        if (!_connections.TryRemove(connection.Id, out _))
+        {
+            return;
+        }
+
+        foreach (var membership in connection.Rooms.Values.ToArray())
+        {
+            await ExitAsync(membership);
+        }
+
+        connection.Rooms.Clear();
+        if (connection.User is { } user && RemoveUserConnection(user, connection))
+        {
+            await _backplane.RemoveUserAsync(user);
+        }
+
+        Metrics.ConnectionClosed(connection.IsLegacy, connection.CloseCode);
+    }
+
+    private async ValueTask HelloAsync(Connection connection, ClientCommand command, string? urlRoom)
+    {
+        var user = command.Name!;
+        connection.BindUser(user);
+        if (AddUserConnection(user, connection))
+        {
+            await _backplane.AddUserAsync(user);
+        }
+
+        var rooms = urlRoom is null or ProtocolConstants.GlobalRoom
+            ? [ProtocolConstants.GlobalRoom]
+            : new[] { ProtocolConstants.GlobalRoom, urlRoom };
+        var joined = new List<(Membership Member, RoomPosition Position)>(rooms.Length);
+        foreach (var room in rooms)
+        {
+            var membership = await EnterAsync(connection, room, command.Presence);
+            joined.Add((membership, await _backplane.GetPositionAsync(room)));
+        }
+
+        connection.TryEnqueue(ServerFrames.Welcome(user, connection.Session, NodeId, _options.Limits,
+            joined.Select(j => KeyValuePair.Create(j.Member.Room, j.Position))));
+        foreach (var (member, position) in joined)
+        {
+            member.GoLive(position.Seq);
+        }
+    }
+
+    private string NextMessageId() => _messageIdPrefix + Interlocked.Increment(ref _lastMessageId).ToString("x", System.Globalization.CultureInfo.InvariantCulture);
+
+    private bool AddUserConnection(string user, Connection connection)
+    {
+        var shard = _users.For(user);
+        lock (shard.Lock)
+        {
+            var first = !shard.Items.TryGetValue(user, out var connections);
+            shard.Items[user] = [.. connections ?? [], connection];
+            return first;
+        }
+    }
+
+    private bool RemoveUserConnection(string user, Connection connection)
+    {
+        var shard = _users.For(user);
+        lock (shard.Lock)
+        {
+            if (!shard.Items.TryGetValue(user, out var connections))
+            {
+                return false;
+            }
+
+            var rest = Array.FindAll(connections, c => c != connection);
+            if (rest.Length == 0)
+            {
+                shard.Items.Remove(user);
+                return true;
+            }
+
+            shard.Items[user] = rest;
+            return false;
+        }
+    }
+}
