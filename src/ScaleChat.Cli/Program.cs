@@ -11,10 +11,11 @@ var root = new RootCommand("ScaleChat: a real-time chat server, its client and i
 };
 
 var parse = root.Parse(args);
-if (parse.Action is ParseErrorAction parseError)
+if (parse.Action is ParseErrorAction && parse.Errors.Count > 0)
 {
-    // A bad flag gets its one-line error, not the whole help page.
-    parseError.ShowHelp = false;
+    // A bad command line gets one line saying what is wrong, not a page of help.
+    Console.Error.WriteLine($"scalechat: {parse.Errors[0].Message} (see --help)");
+    return 2;
 }
 
 return await parse.InvokeAsync();
