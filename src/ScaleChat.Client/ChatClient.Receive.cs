@@ -10,6 +10,15 @@ public sealed partial class ChatClient
     /// <summary>The code of a <see cref="ServerError"/> the client raises for an object from the server it cannot read.</summary>
     public const string MalformedErrorCode = "malformed";
 
+    /// <summary>Handles a received frame as the receive loop does; benchmarks drive the client through here.</summary>
+    internal void HandleFrame(ReadOnlySpan<byte> frame)
+    {
+        while (ServerFrameReader.TryTakeNext(ref frame, out var json))
+        {
+            OnObject(null!, json);
+        }
+    }
+
     private void OnObject(WebSocketConnection connection, ReadOnlySpan<byte> json)
     {
         if (!ServerFrameReader.TryParse(json, out var o))
