@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Net.WebSockets;
-using System.Text.Unicode;
 using ScaleChat.Protocol;
 using ScaleChat.Protocol.Frames;
 
@@ -14,7 +13,9 @@ internal sealed partial class Connection
     private async Task ReadLoopAsync(string? urlRoom)
     {
         _handshakeTimer = IsLegacy ? null : StartHandshakeTimer();
-        while (!IsClosing)
+        // Runs until the client's close frame arrives: after the server asks to close, what the client
+        // still sends is read and ignored, so the close handshake completes instead of a reset.
+        while (true)
         {
             // A zero-byte read waits for data without holding a buffer: idle connections stay small.
             var first = await _socket.ReceiveAsync(Memory<byte>.Empty, CancellationToken.None);
@@ -27,25 +28,25 @@ internal sealed partial class Connection
             var buffer = ArrayPool<byte>.Shared.Rent(4096);
             try
             {
-                (buffer, var length, var stop) = await ReceiveMessageAsync(first, buffer);
-                if (stop)
+                (buffer, var length, var peerClosed) = await ReceiveMessageAsync(first, buffer);
+                if (peerClosed)
                 {
                     return;
+                }
+
+                if (IsClosing)
+                {
+                    continue;
                 }
 
                 if (first.MessageType == WebSocketMessageType.Binary)
                 {
                     Close(CloseCodes.UnsupportedData, "binary frames are not supported");
-                    return;
+                    continue;
                 }
 
+                // Text frames were checked for valid UTF-8 by the WebSocket itself: it closes with 1007.
                 var frame = buffer.AsMemory(0, length);
-                if (!Utf8.IsValid(frame.Span))
-                {
-                    Close(CloseCodes.InvalidPayload, "frame is not valid UTF-8");
-                    return;
-                }
-
                 _hub.Metrics.Received(length);
                 if (IsLegacy)
                 {
@@ -63,8 +64,11 @@ internal sealed partial class Connection
         }
     }
 
-    /// <summary>Reads the rest of a message into <paramref name="buffer"/>, growing it up to the frame limit.</summary>
-    private async ValueTask<(byte[] Buffer, int Length, bool Stop)> ReceiveMessageAsync(ValueWebSocketReceiveResult result, byte[] buffer)
+    /// <summary>
+    /// Reads the rest of a message into <paramref name="buffer"/>, growing it up to the frame limit.
+    /// Past the limit the connection is closed with 1009 and the rest of the message is read and dropped.
+    /// </summary>
+    private async ValueTask<(byte[] Buffer, int Length, bool PeerClosed)> ReceiveMessageAsync(ValueWebSocketReceiveResult result, byte[] buffer)
     {
         var max = _options.Limits.MaxFrameBytes;
         var length = 0;
@@ -75,13 +79,15 @@ internal sealed partial class Connection
                 if (length > max)
                 {
                     Close(CloseCodes.MessageTooBig, $"frame is larger than {max} bytes", discardQueued: true);
-                    return (buffer, length, true);
+                    length = 0;
                 }
-
-                var grown = ArrayPool<byte>.Shared.Rent(Math.Min(buffer.Length * 2, max + 1));
-                buffer.AsSpan(0, length).CopyTo(grown);
-                ArrayPool<byte>.Shared.Return(buffer);
-                buffer = grown;
+                else
+                {
+                    var grown = ArrayPool<byte>.Shared.Rent(Math.Min(buffer.Length * 2, max + 1));
+                    buffer.AsSpan(0, length).CopyTo(grown);
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    buffer = grown;
+                }
             }
 
             result = await _socket.ReceiveAsync(buffer.AsMemory(length), CancellationToken.None);
@@ -97,7 +103,6 @@ internal sealed partial class Connection
         if (length > max)
         {
             Close(CloseCodes.MessageTooBig, $"frame is larger than {max} bytes", discardQueued: true);
-            return (buffer, length, true);
         }
 
         return (buffer, length, false);

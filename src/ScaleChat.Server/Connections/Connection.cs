@@ -117,6 +117,13 @@ internal sealed partial class Connection
 
             await ReadLoopAsync(urlRoom);
         }
+        catch (WebSocketException ex) when (ex.WebSocketErrorCode == WebSocketError.Faulted && _socket.State == WebSocketState.Aborted)
+        {
+            // The WebSocket refused a frame (invalid UTF-8) with a 1007 close and aborted itself. Keep the
+            // TCP connection a moment so the client's close reply lands before the socket goes.
+            Interlocked.CompareExchange(ref _closeCode, CloseCodes.InvalidPayload, 0);
+            await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(1000, _options.CloseTimeout.TotalMilliseconds)));
+        }
         catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or IOException)
         {
             // The peer went away or the connection was aborted; nothing to tell anyone.
