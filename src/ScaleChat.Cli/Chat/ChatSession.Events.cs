@@ -13,7 +13,11 @@ internal sealed partial class ChatSession
 
     private void OnStateChanged(ConnectionStateChanged change)
     {
-        _view.SetStatus(_room, change.State == ConnectionState.Connected);
+        if (change.State is ConnectionState.Connected or ConnectionState.Reconnecting)
+        {
+            _view.SetStatus(_room, change.State == ConnectionState.Connected);
+        }
+
         switch (change.State)
         {
             case ConnectionState.Reconnecting when change.Attempt == 1:
