@@ -1,10 +1,21 @@
 using System.CommandLine;
+using System.CommandLine.Invocation;
+using ScaleChat.Cli.Chat;
 using ScaleChat.Cli.Serve;
 
 // `scalechat <command>`: each command lives in its own folder and adds itself here.
 var root = new RootCommand("ScaleChat: a real-time chat server, its client and its load generator.")
 {
     ServeCommand.Create(),
+    ChatCommand.Create(),
 };
 
-return await root.Parse(args).InvokeAsync();
+var parse = root.Parse(args);
+if (parse.Action is ParseErrorAction && parse.Errors.Count > 0)
+{
+    // A bad command line gets one line saying what is wrong, not a page of help.
+    Console.Error.WriteLine($"scalechat: {parse.Errors[0].Message} (see --help)");
+    return 2;
+}
+
+return await parse.InvokeAsync();

@@ -1,0 +1,60 @@
+using System.CommandLine;
+using System.CommandLine.Parsing;
+using ScaleChat.Protocol;
+
+namespace ScaleChat.Cli.Chat;
+
+/// <summary>The flags of <c>scalechat chat</c>.</summary>
+internal static partial class ChatCommand
+{
+    /// <summary>The <c>chat</c> command, to add to the root command.</summary>
+    public static Command Create()
+    {
+        var url = new Option<Uri>("--url")
+        {
+            Description = "The server's WebSocket endpoint.",
+            DefaultValueFactory = _ => new Uri("ws://localhost:8080/ws"),
+            CustomParser = ParseUrl,
+        };
+        var name = new Option<string>("--name") { Description = "Your user name: 1-64 ASCII letters, digits, '-', '_' or '.'.", Required = true };
+        var room = new Option<string?>("--room") { Description = "A room to join and talk in (default: the URL's room, or global)." };
+        var token = new Option<string?>("--token") { Description = "A JWT, when the server requires authentication." };
+        var presence = new Option<bool>("--presence") { Description = "Show who joins and leaves." };
+        var plain = new Option<bool>("--plain") { Description = "Line mode even on a terminal: one line in per message or command, one line out per event." };
+        name.Validators.Add(r => CheckName(r, "--name"));
+        room.Validators.Add(r => CheckName(r, "--room"));
+
+        var command = new Command("chat", "Chat from the terminal; line by line when input or output is not a terminal.")
+        {
+            url, name, room, token, presence, plain,
+        };
+
+        command.SetAction((parse, cancellationToken) =>
+        {
+            var arguments = new ChatArguments(parse.GetValue(url)!, parse.GetValue(name)!, parse.GetValue(room), parse.GetValue(token), parse.GetValue(presence), parse.GetValue(plain));
+            return RunAsync(arguments, cancellationToken);
+        });
+        return command;
+    }
+
+    private static Uri? ParseUrl(ArgumentResult result)
+    {
+        var text = result.Tokens.Count > 0 ? result.Tokens[0].Value : "";
+        if (Uri.TryCreate(text, UriKind.Absolute, out var uri) && uri.Scheme is "ws" or "wss")
+        {
+            return uri;
+        }
+
+        result.AddError($"--url must be a ws:// or wss:// URL, not '{text}'");
+        return null;
+    }
+
+    private static void CheckName(OptionResult result, string flag)
+    {
+        var value = result.Tokens.Count > 0 ? result.Tokens[0].Value : null;
+        if (value is not null && !Names.IsValid(value))
+        {
+            result.AddError($"{flag} '{value}' is not valid: use 1-64 ASCII letters, digits, '-', '_' or '.'");
+        }
+    }
+}

@@ -1,0 +1,81 @@
+using System.Net.Http;
+
+namespace ScaleChat.Client;
+
+/// <summary>How a <see cref="ChatClient"/> connects, reconnects and waits.</summary>
+public sealed class ChatClientOptions
+{
+    /// <summary>The server's WebSocket endpoint, e.g. <c>ws://localhost:8080/ws</c> (or <c>/ws/{room}</c>).</summary>
+    public required Uri Url { get; init; }
+
+    /// <summary>The user name sent in <c>hello</c>: 1–64 ASCII letters, digits, '-', '_' or '.'.</summary>
+    public required string Name { get; init; }
+
+    /// <summary>A JWT for servers that require authentication.</summary>
+    public string? Token { get; init; }
+
+    /// <summary>Ask for join/leave events of every room this client is in (sent with <c>hello</c> and each <c>join</c>).</summary>
+    public bool Presence { get; init; }
+
+    /// <summary>Reconnect automatically when the connection is lost, and resume the rooms. On by default.</summary>
+    public bool Reconnect { get; init; } = true;
+
+    /// <summary>Delay before the first reconnect attempt; it doubles on each further attempt, with jitter.</summary>
+    public TimeSpan ReconnectMinDelay { get; init; } = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>The longest delay between reconnect attempts.</summary>
+    public TimeSpan ReconnectMaxDelay { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Reconnect attempts in a row before the client gives up and closes; 0 for no limit.</summary>
+    public int MaxReconnectAttempts { get; init; }
+
+    /// <summary>How long opening a connection and receiving <c>welcome</c> may take.</summary>
+    public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// How long a request may wait for its answer, including any time spent waiting for a
+    /// reconnect; <see cref="Timeout.InfiniteTimeSpan"/> to wait for ever.
+    /// </summary>
+    public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// Requests that may wait for a reconnect at once; further requests made while disconnected
+    /// fail at once with <see cref="ChatConnectionException"/>.
+    /// </summary>
+    public int MaxQueuedWhileDisconnected { get; init; } = 1000;
+
+    /// <summary>Interval of WebSocket keep-alive pings; <see cref="TimeSpan.Zero"/> to disable.</summary>
+    public TimeSpan KeepAliveInterval { get; init; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>
+    /// How long to wait for the server's pong to a keep-alive ping before the connection is
+    /// considered dead and dropped (and reconnected).
+    /// </summary>
+    public TimeSpan KeepAliveTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// The HTTP invoker used to open WebSockets. Null shares one handler between every client in
+    /// the process, which costs less than one each.
+    /// </summary>
+    public HttpMessageInvoker? HttpInvoker { get; init; }
+
+    internal void Validate()
+    {
+        ArgumentNullException.ThrowIfNull(Url);
+        if (Url.Scheme is not ("ws" or "wss"))
+        {
+            throw new ArgumentException($"the URL must start with ws:// or wss://, not '{Url.Scheme}://'", nameof(Url));
+        }
+
+        if (!Protocol.Names.IsValid(Name))
+        {
+            throw new ArgumentException("the name must be 1-64 ASCII letters, digits, '-', '_' or '.'", nameof(Name));
+        }
+
+        ArgumentOutOfRangeException.ThrowIfLessThan(ReconnectMinDelay, TimeSpan.Zero);
+        ArgumentOutOfRangeException.ThrowIfLessThan(ReconnectMaxDelay, ReconnectMinDelay);
+        ArgumentOutOfRangeException.ThrowIfNegative(MaxReconnectAttempts);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(ConnectTimeout, TimeSpan.Zero);
+        ArgumentOutOfRangeException.ThrowIfNegative(MaxQueuedWhileDisconnected);
+    }
+}

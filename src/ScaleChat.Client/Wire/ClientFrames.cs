@@ -1,0 +1,140 @@
+using System.Buffers;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using ScaleChat.Protocol;
+
+namespace ScaleChat.Client.Wire;
+
+/// <summary>
+/// Encodes the objects a version-1 client sends, each as compact UTF-8 JSON with no newline inside,
+/// so that several can be batched into one frame.
+/// </summary>
+internal static class ClientFrames
+{
+    // Relaxed escaping keeps non-ASCII text as UTF-8; control characters are still escaped, so no
+    // raw newline can appear inside an object.
+    private static readonly JsonWriterOptions WriterOptions = new()
+    {
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        SkipValidation = true,
+    };
+
+    [ThreadStatic]
+    private static ArrayBufferWriter<byte>? t_buffer;
+    [ThreadStatic]
+    private static Utf8JsonWriter? t_writer;
+
+    public static byte[] Hello(string name, string? token, bool presence)
+    {
+        var w = Begin("hello"u8);
+        w.WriteString("name"u8, name);
+        if (token is not null)
+        {
+            w.WriteString("token"u8, token);
+        }
+
+        if (presence)
+        {
+            w.WriteBoolean("presence"u8, true);
+        }
+
+        return End();
+    }
+
+    public static byte[] Join(string room, RoomPosition? after, bool presence, long @ref)
+    {
+        var w = Begin("join"u8);
+        w.WriteString("room"u8, room);
+        if (after is { } position)
+        {
+            w.WriteStartObject("after"u8);
+            w.WriteNumber("seq"u8, position.Seq);
+            w.WriteString("epoch"u8, position.Epoch);
+            w.WriteEndObject();
+        }
+
+        if (presence)
+        {
+            w.WriteBoolean("presence"u8, true);
+        }
+
+        w.WriteNumber("ref"u8, @ref);
+        return End();
+    }
+
+    public static byte[] Leave(string room, long @ref) => RoomOnly("leave"u8, room, @ref);
+
+    public static byte[] Who(string room, long @ref) => RoomOnly("who"u8, room, @ref);
+
+    public static byte[] Send(string? room, string? to, string text, long @ref)
+    {
+        var w = Begin("send"u8);
+        if (room is not null)
+        {
+            w.WriteString("room"u8, room);
+        }
+        else
+        {
+            w.WriteString("to"u8, to);
+        }
+
+        w.WriteString("text"u8, text);
+        w.WriteNumber("ref"u8, @ref);
+        return End();
+    }
+
+    public static byte[] History(string room, long before, int limit, long @ref)
+    {
+        var w = Begin("history"u8);
+        w.WriteString("room"u8, room);
+        if (before > 0)
+        {
+            w.WriteNumber("before"u8, before);
+        }
+
+        w.WriteNumber("limit"u8, limit);
+        w.WriteNumber("ref"u8, @ref);
+        return End();
+    }
+
+    public static byte[] Ping(long @ref)
+    {
+        var w = Begin("ping"u8);
+        w.WriteNumber("ref"u8, @ref);
+        return End();
+    }
+
+    private static byte[] RoomOnly(ReadOnlySpan<byte> type, string room, long @ref)
+    {
+        var w = Begin(type);
+        w.WriteString("room"u8, room);
+        w.WriteNumber("ref"u8, @ref);
+        return End();
+    }
+
+    private static Utf8JsonWriter Begin(ReadOnlySpan<byte> type)
+    {
+        var buffer = t_buffer ??= new ArrayBufferWriter<byte>(512);
+        buffer.ResetWrittenCount();
+        var w = t_writer ??= new Utf8JsonWriter(buffer, WriterOptions);
+        w.Reset(buffer);
+        w.WriteStartObject();
+        w.WriteString("type"u8, type);
+        return w;
+    }
+
+    private static byte[] End()
+    {
+        var w = t_writer!;
+        w.WriteEndObject();
+        w.Flush();
+        var bytes = t_buffer!.WrittenSpan.ToArray();
+        if (t_buffer.Capacity > 64 * 1024)
+        {
+            t_buffer = null;
+            t_writer = null;
+        }
+
+        return bytes;
+    }
+}
