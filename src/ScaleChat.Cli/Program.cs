@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.CommandLine.Invocation;
 using ScaleChat.Cli.Chat;
+using ScaleChat.Cli.Load;
 using ScaleChat.Cli.Serve;
 
 // `scalechat <command>`: each command lives in its own folder and adds itself here.
@@ -8,6 +9,7 @@ var root = new RootCommand("ScaleChat: a real-time chat server, its client and i
 {
     ServeCommand.Create(),
     ChatCommand.Create(),
+    LoadCommand.Create(),
 };
 
 var parse = root.Parse(args);

@@ -130,6 +130,7 @@ public sealed partial class LoadRunner
 
     private RunResult BuildResult(double measuredSeconds)
     {
+        _connectTime.TakeInterval();
         var cpu = _samples.Where(s => s.Phase is "warmup" or "measure").Select(s => s.CpuPercent).DefaultIfEmpty(0).ToList();
         return new RunResult
         {
