@@ -60,6 +60,6 @@ public sealed class RealServerTests
         var warning = run.Output.IndexOf("warning: each publisher would send 20 msg/s but the server allows 5/s", StringComparison.Ordinal);
         Assert.True(warning >= 0, run.Output + run.Error);
         Assert.True(warning < run.Output.IndexOf("clients 4/4", StringComparison.Ordinal), "the warning comes before the run");
-        Assert.True(run.Report.GetProperty("errorsByCode").GetProperty("rate_limited").GetInt64() > 0);
+        Assert.True(run.Json.GetProperty("errorsByCode").GetProperty("rate_limited").GetInt64() > 0);
     }
 }

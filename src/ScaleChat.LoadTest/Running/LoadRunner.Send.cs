@@ -57,7 +57,7 @@ public sealed partial class LoadRunner
             Utf8.TryWrite(buffer, $"{{\"type\":\"send\",\"ref\":{k},\"text\":\"#{k}#", out n);
         }
 
-        var prefix = 3 + CountDigits(k);
+        var prefix = 2 + CountDigits(k);
         if (size > prefix)
         {
             buffer.Slice(n, size - prefix).Fill((byte)'x');

@@ -7,9 +7,13 @@ namespace ScaleChat.LoadTest.Tests.Infrastructure;
 /// <summary>What one <c>scalechat load</c> did: its exit code, its output, and report.json when it wrote one.</summary>
 public sealed record LoadRun(int ExitCode, string Output, string Error, JsonElement Report)
 {
-    public long Long(string name) => Report.GetProperty(name).GetInt64();
+    /// <summary>report.json; a run that wrote none fails the test with what it printed.</summary>
+    public JsonElement Json => Report.ValueKind == JsonValueKind.Object ? Report
+        : throw new Xunit.Sdk.XunitException($"no report.json (exit {ExitCode}): {Output}{Error}");
 
-    public double LatencyMs(string percentile) => Report.GetProperty("latencyMs").GetProperty(percentile).GetDouble();
+    public long Long(string name) => Json.GetProperty(name).GetInt64();
+
+    public double LatencyMs(string percentile) => Json.GetProperty("latencyMs").GetProperty(percentile).GetDouble();
 }
 
 /// <summary>

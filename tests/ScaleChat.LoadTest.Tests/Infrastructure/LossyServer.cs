@@ -63,6 +63,7 @@ public sealed class LossyServer : IAsyncDisposable
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         var app = builder.Build();
         app.UseWebSockets();
+        app.Map("/ws", (HttpContext context) => server.AcceptAsync(context, "global"));
         app.Map("/ws/{room}", (HttpContext context, string room) => server.AcceptAsync(context, room));
         await app.StartAsync().WaitAsync(TimeSpan.FromSeconds(30));
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
