@@ -10,19 +10,25 @@ public sealed partial class LoadRunner
 {
     private static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(10);
 
+    // At most this many handshakes in flight: a server slower than the ramp slows the ramp (its
+    // connect time shows it) instead of overflowing its accept queue until every SYN times out.
+    private const int MaxHandshakesInFlight = 256;
+
     // Opens the connections at the ramp rate (this slice's share of it), each to its room's endpoint.
     private async Task ConnectAllAsync(HttpMessageInvoker invoker, CancellationToken cancellationToken)
     {
         var perSecond = _settings.Ramp / _settings.SliceCount;
         var start = Stopwatch.GetTimestamp();
         var connecting = new List<Task>(_clients.Length);
+        using var inFlight = new SemaphoreSlim(MaxHandshakesInFlight);
         var next = 0;
         while (next < _clients.Length && !cancellationToken.IsCancellationRequested)
         {
             var due = (int)Math.Min(_clients.Length, Math.Floor((Stopwatch.GetElapsedTime(start).TotalSeconds * perSecond) + 1));
             for (; next < due; next++)
             {
-                connecting.Add(ConnectOneAsync(_clients[next], invoker, cancellationToken));
+                await inFlight.WaitAsync(cancellationToken).ConfigureAwait(false);
+                connecting.Add(ConnectOneAsync(_clients[next], invoker, inFlight, cancellationToken));
             }
 
             if (next < _clients.Length)
@@ -40,7 +46,7 @@ public sealed partial class LoadRunner
         return new Uri($"{url.GetLeftPart(UriPartial.Path).TrimEnd('/')}/{Plan.RoomName(room)}{url.Query}");
     }
 
-    private async Task ConnectOneAsync(LoadClient client, HttpMessageInvoker invoker, CancellationToken cancellationToken)
+    private async Task ConnectOneAsync(LoadClient client, HttpMessageInvoker invoker, SemaphoreSlim inFlight, CancellationToken cancellationToken)
     {
         _counters.Attempted();
         var started = Stopwatch.GetTimestamp();
@@ -76,6 +82,10 @@ public sealed partial class LoadRunner
             }
 
             await client.CloseAsync(TimeSpan.FromSeconds(1)).ConfigureAwait(false);
+        }
+        finally
+        {
+            inFlight.Release();
         }
     }
 
