@@ -81,4 +81,27 @@ public sealed class MeasurementTests
         Assert.Equal("load-3", json.GetProperty("room").GetString());
         Assert.Equal(-1, LoadObjectReader.ParseIndex("hello"u8));
     }
+
+    [Theory]
+    [InlineData("""{"type":"message","room":"load-0","from":"a","text":"#42#xxxx","seq":7,"id":"m1","ts":1}""", false)]
+    [InlineData("""{"room":"load-0","type":"message","seq":7,"text":"#42#xxxx"}""", false)]
+    [InlineData("""{"message_id":42,"text":"#42#xx","sender":"a","room":"load-0","clientId":"a","message":"#42#xx"}""", true)]
+    public void TheReaderFindsTheMessageNumberWhateverTheFieldOrder(string json, bool legacy)
+    {
+        Assert.True(LoadObjectReader.TryRead(System.Text.Encoding.UTF8.GetBytes(json), legacy, out var o));
+
+        Assert.Equal(ServerObjectKind.Message, o.Kind);
+        Assert.Equal(42, o.MessageIndex);
+    }
+
+    [Fact]
+    public void TheReaderTellsAcksAndErrorsWithTheirCode()
+    {
+        Assert.True(LoadObjectReader.TryRead("""{"type":"ack","ref":3,"id":"m1","seq":1}"""u8, false, out var ack));
+        Assert.True(LoadObjectReader.TryRead("""{"type":"error","code":"rate_limited","message":"slow down","ref":4}"""u8, false, out var error));
+
+        Assert.Equal(ServerObjectKind.Ack, ack.Kind);
+        Assert.Equal(ServerObjectKind.Error, error.Kind);
+        Assert.Equal("rate_limited", System.Text.Encoding.UTF8.GetString(error.Code));
+    }
 }

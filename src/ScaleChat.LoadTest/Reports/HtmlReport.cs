@@ -134,10 +134,10 @@ public static class HtmlReport
         Dictionary(b, "Connect failures by kind", report.ConnectFailuresByKind);
         if (report.Search is { } search)
         {
-            b.Append("<h2>Capacity search</h2><table><tr><th>step</th><th>").Append(E(search.Kind)).Append("</th><th>clients</th><th>rate</th><th>held</th><th>p99</th><th>max</th><th>lost</th><th>deliveries/s</th><th>broke</th></tr>");
+            b.Append("<h2>Capacity search</h2><table><tr><th>step</th><th>").Append(E(search.Kind)).Append("</th><th>clients</th><th>rate</th><th>held</th><th>p99</th><th>max</th><th>lost</th><th>deliveries/s</th><th>disconnects</th><th>broke</th></tr>");
             foreach (var s in search.Steps)
             {
-                b.Append(inv, $"<tr><td>{s.Step}</td><td>{s.Value:N0}</td><td>{s.Clients:N0}</td><td>{s.Rate:N0}</td><td>{(s.Passed ? "yes" : "no")}</td><td>{LiveLine.Ms(s.P99Ms)}</td><td>{LiveLine.Ms(s.MaxMs)}</td><td>{s.Lost:N0}</td><td>{s.DeliveriesPerSecond:N0}</td><td>{E(s.Broken)}</td></tr>");
+                b.Append(inv, $"<tr><td>{s.Step}</td><td>{s.Value:N0}</td><td>{s.Clients:N0}</td><td>{s.Rate:N0}</td><td>{(s.Passed ? "yes" : "no")}</td><td>{LiveLine.Ms(s.P99Ms)}</td><td>{LiveLine.Ms(s.MaxMs)}</td><td>{s.Lost:N0}</td><td>{s.DeliveriesPerSecond:N0}</td><td>{s.Disconnects:N0}</td><td>{E(s.Broken)}</td></tr>");
             }
 
             b.Append("</table>");

@@ -160,4 +160,4 @@ public sealed record SloReport(string Text, bool Passed, List<SloCheck> Checks)
 public sealed record SearchReport(string Kind, double Factor, List<SearchStep> Steps, double? LargestHeld);
 
 /// <summary>One step of a capacity search.</summary>
-public sealed record SearchStep(int Step, double Value, int Clients, double Rate, bool Passed, double P99Ms, double MaxMs, long Lost, double DeliveriesPerSecond, long Errors, string Broken);
+public sealed record SearchStep(int Step, double Value, int Clients, double Rate, bool Passed, double P99Ms, double MaxMs, long Lost, double DeliveriesPerSecond, long Errors, long Disconnects, string Broken);

@@ -33,10 +33,10 @@ public static class SummaryTable
         if (report.Search is { } search)
         {
             b.Append(CultureInfo.InvariantCulture, $"\n  capacity search ({search.Kind}, x{search.Factor:0.##} per step)\n");
-            b.Append("  step      value   clients       rate   held      p99      max        lost   deliveries/s  broke\n");
+            b.Append("  step      value   clients       rate   held      p99      max        lost   deliveries/s  disconnects  broke\n");
             foreach (var s in search.Steps)
             {
-                b.Append(CultureInfo.InvariantCulture, $"  {s.Step,4} {s.Value,10:N0} {s.Clients,9:N0} {s.Rate,10:N0}   {(s.Passed ? "yes" : "NO"),-4} {LiveLine.Ms(s.P99Ms),8} {LiveLine.Ms(s.MaxMs),8} {s.Lost,11:N0} {s.DeliveriesPerSecond,14:N0}  {s.Broken}\n");
+                b.Append(CultureInfo.InvariantCulture, $"  {s.Step,4} {s.Value,10:N0} {s.Clients,9:N0} {s.Rate,10:N0}   {(s.Passed ? "yes" : "NO"),-4} {LiveLine.Ms(s.P99Ms),8} {LiveLine.Ms(s.MaxMs),8} {s.Lost,11:N0} {s.DeliveriesPerSecond,14:N0} {s.Disconnects,12:N0}  {s.Broken}\n");
             }
 
             b.Append(search.LargestHeld is { } held

@@ -95,7 +95,7 @@ public static class LoadSession
             var passed = report.Slo?.Passed ?? true;
             var broken = string.Join(", ", report.Slo?.Checks.Where(c => !c.Passed).Select(c => string.Create(CultureInfo.InvariantCulture, $"{c.Term} (was {c.Actual:0.###})")) ?? []);
             steps.Add(new SearchStep(step, value, stepSettings.Clients, stepSettings.Rate, passed, report.LatencyMs.P99, report.LatencyMs.Max, report.Lost,
-                report.DeliveriesPerSecond, report.ErrorsByCode.Values.Sum(), broken));
+                report.DeliveriesPerSecond, report.ErrorsByCode.Values.Sum(), report.Disconnects, broken));
             await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"search step {step}: {(passed ? "held" : "broke: " + broken)}")).ConfigureAwait(false);
             first ??= (report, result);
             if (!passed)
