@@ -8,6 +8,11 @@ if (args is ["idle", .. var rest])
     return await ClientIdleMemory.RunAsync(rest);
 }
 
+if (args is ["throughput", .. var throughputArgs])
+{
+    return await ServerThroughput.RunAsync(throughputArgs);
+}
+
 if (args is ["server-idle", .. var serverArgs])
 {
     return await ServerIdleMemory.RunAsync(serverArgs);
