@@ -55,11 +55,12 @@ export class LineChart {
     g.setTransform(ratio, 0, 0, ratio, 0, 0);
     g.clearRect(0, 0, width, height);
 
-    const left = 48, right = 8, top = 8, bottom = 18;
+    const left = 60, right = 8, top = 8, bottom = 18;
     const plotW = width - left - right, plotH = height - top - bottom;
     let max = 0;
     for (const s of this.#series.values()) for (const v of s.points) if (v !== null && v > max) max = v;
-    max = niceCeiling(max);
+    // Four steps of a nice size, so every label on the axis is a round number.
+    max = niceCeiling(max / 4) * 4;
 
     g.font = '11px system-ui, sans-serif';
     g.fillStyle = '#657080';

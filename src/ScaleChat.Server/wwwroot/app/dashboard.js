@@ -52,8 +52,8 @@ function duration(v) {
 
 const TILES = [
   ['connections', 'Connections', number],
-  ['inPerSecond', 'Messages in /s', number],
-  ['outPerSecond', 'Messages out /s', number],
+  ['inPerSecond', 'In /s', number],
+  ['outPerSecond', 'Out /s', number],
   ['p99Ms', 'Latency p99', ms],
   ['queueBytes', 'Send queues', bytes],
   ['slowDisconnects', 'Slow disconnects', number],
@@ -72,11 +72,12 @@ const CHARTS = [
   ['Slow disconnects per second', ['slowPerSecond'], number],
   ['CPU', ['cpuPercent'], percent],
   ['Memory (working set)', ['workingSetBytes'], bytes],
+  ['Rooms and users', ['rooms', 'users'], number],
 ];
 const SERIES_NAMES = {
   connections: 'connections', inPerSecond: 'in', outPerSecond: 'out', deliveredPerSecond: 'delivered',
   p50Ms: 'p50', p99Ms: 'p99', queueBytes: 'total', queueMaxBytes: 'largest', slowPerSecond: 'slow',
-  cpuPercent: 'cpu', workingSetBytes: 'working set',
+  cpuPercent: 'cpu', workingSetBytes: 'working set', rooms: 'rooms', users: 'users',
 };
 
 const tiles = new Map();
@@ -118,6 +119,11 @@ function sum(nodes, key) {
   return values.length ? values.reduce((a, b) => a + b, 0) : undefined;
 }
 
+function max(nodes, key) {
+  const values = nodes.map(n => n.figures[key]).filter(v => v !== undefined);
+  return values.length ? Math.max(...values) : undefined;
+}
+
 function render(snapshot) {
   const nodes = nodesOf(snapshot);
   const now = performance.now();
@@ -125,7 +131,7 @@ function render(snapshot) {
   const whole = figuresOf(snapshot);
   for (const [key, , format] of TILES) {
     // Prefer the snapshot's own total; add up the nodes when it has none.
-    const v = whole[key] ?? (['p99Ms', 'cpuPercent'].includes(key) ? undefined : sum(nodes, key));
+    const v = whole[key] ?? (key === 'p99Ms' ? max(nodes, key) : sum(nodes, key));
     setText(tiles.get(key), format(v));
     tiles.get(key).dataset.value = v ?? '';
   }
