@@ -31,7 +31,7 @@ internal static class StatsEndpoint
 /// <summary>One node's figures; <see cref="Nodes"/> lists every node (only this one without a shared view).</summary>
 internal sealed record StatsSnapshot(
     string Node, double UptimeSeconds, ConnectionStats Connections, MessageStats Messages, LatencyStats Latency,
-    SendQueueStats SendQueue, long SlowDisconnects, long RateLimited, int Rooms, int Users, ProcessStats Process)
+    SendQueueStats SendQueue, ErrorStats Errors, int Rooms, int Users, ProcessStats Process)
 {
     public IReadOnlyList<StatsSnapshot>? Nodes { get; init; }
 }
@@ -40,11 +40,15 @@ internal sealed record ConnectionStats(int Total, int V1, int Legacy);
 
 internal sealed record MessageStats(double InPerSecond, double OutPerSecond, double DeliveredPerSecond);
 
-internal sealed record LatencyStats(double? P50Ms, double? P99Ms);
+internal sealed record LatencySummary(double? P50Ms, double? P99Ms);
 
-internal sealed record SendQueueStats(long TotalBytes, long MaxBytes);
+internal sealed record LatencyStats(LatencySummary FanOut);
 
-internal sealed record ProcessStats(double CpuPercent, long WorkingSetBytes, long GcHeapBytes, int ThreadPoolThreads, long ThreadPoolQueue);
+internal sealed record SendQueueStats(long Bytes, long MaxBytes, long SlowDisconnects);
+
+internal sealed record ErrorStats(long RateLimited);
+
+internal sealed record ProcessStats(double CpuPercent, long WorkingSetBytes, long GcHeapBytes, int ThreadPoolThreads, long ThreadPoolQueueLength);
 
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(StatsSnapshot))]
@@ -144,9 +148,9 @@ internal sealed class StatsSampler : BackgroundService
             _hub.NodeId, Stopwatch.GetElapsedTime(_started).TotalSeconds,
             new ConnectionStats(v1 + legacy, v1, legacy),
             new MessageStats(delta.Received / seconds, delta.Delivered / seconds, delta.Delivered / seconds),
-            new LatencyStats(p50, p99),
-            new SendQueueStats(queued, maxQueued),
-            Interlocked.Read(ref _slow), Interlocked.Read(ref _rateLimited), _hub.RoomCount, _hub.UserCount,
+            new LatencyStats(new LatencySummary(p50, p99)),
+            new SendQueueStats(queued, maxQueued, Interlocked.Read(ref _slow)),
+            new ErrorStats(Interlocked.Read(ref _rateLimited)), _hub.RoomCount, _hub.UserCount,
             new ProcessStats(cpu.TotalSeconds / seconds / Environment.ProcessorCount * 100, Environment.WorkingSet,
                 GC.GetTotalMemory(false), ThreadPool.ThreadCount, ThreadPool.PendingWorkItemCount));
         return snapshot with { Nodes = [snapshot] };

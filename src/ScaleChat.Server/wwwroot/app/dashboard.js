@@ -21,12 +21,13 @@ const FIELDS = {
   inPerSecond: s => pick(s, 'messages.inPerSecond', 'messages.receivedPerSecond', 'messagesInPerSecond', 'inPerSecond'),
   outPerSecond: s => pick(s, 'messages.outPerSecond', 'messages.sentPerSecond', 'messagesOutPerSecond', 'outPerSecond'),
   deliveredPerSecond: s => pick(s, 'messages.deliveredPerSecond', 'deliveredPerSecond'),
-  p50Ms: s => pick(s, 'latency.p50Ms', 'deliveryLatency.p50Ms', 'fanOut.p50Ms', 'latencyP50Ms'),
-  p99Ms: s => pick(s, 'latency.p99Ms', 'deliveryLatency.p99Ms', 'fanOut.p99Ms', 'latencyP99Ms'),
-  queueBytes: s => pick(s, 'sendQueue.totalBytes', 'sendQueue.bytes', 'sendQueueBytes'),
+  p50Ms: s => pick(s, 'latency.delivery.p50Ms', 'latency.fanOut.p50Ms', 'latency.p50Ms'),
+  p99Ms: s => pick(s, 'latency.delivery.p99Ms', 'latency.fanOut.p99Ms', 'latency.p99Ms'),
+  queueBytes: s => pick(s, 'sendQueue.bytes', 'sendQueue.totalBytes', 'sendQueueBytes'),
   queueMaxBytes: s => pick(s, 'sendQueue.maxBytes', 'sendQueueMaxBytes'),
-  slowDisconnects: s => pick(s, 'slowDisconnects', 'slowConsumers', 'sendQueue.slowDisconnects'),
-  rateLimited: s => pick(s, 'rateLimited', 'rejected.rateLimited'),
+  slowDisconnects: s => pick(s, 'sendQueue.slowDisconnects', 'slowDisconnects'),
+  slowReported: s => pick(s, 'sendQueue.slowDisconnectsPerSecond', 'slowDisconnectsPerSecond'),
+  rateLimited: s => pick(s, 'errors.rateLimited', 'rateLimited'),
   rooms: s => pick(s, 'rooms', 'roomCount'),
   users: s => pick(s, 'users', 'userCount'),
   cpuPercent: s => pick(s, 'process.cpuPercent', 'cpuPercent', 'cpu.percent'),
@@ -97,10 +98,16 @@ function build() {
   }
 }
 
-/** One entry per node: the snapshot's `nodes`, or the snapshot itself for a single node. */
+/**
+ * One entry per node: the snapshot's `nodes`, or the snapshot itself for a single node. The node
+ * that answered is described in full by the snapshot; the others by their summaries.
+ */
 function nodesOf(snapshot) {
   const nodes = Array.isArray(snapshot.nodes) && snapshot.nodes.length > 0 ? snapshot.nodes : [snapshot];
-  return nodes.map((n, i) => ({ id: String(n.node ?? n.nodeId ?? n.id ?? snapshot.node ?? `node ${i + 1}`), figures: figuresOf(n) }));
+  return nodes.map((n, i) => {
+    const id = String(n.node ?? n.nodeId ?? n.id ?? snapshot.node ?? `node ${i + 1}`);
+    return { id, figures: figuresOf(id === snapshot.node || nodes.length === 1 ? { ...n, ...snapshot } : n) };
+  });
 }
 
 function figuresOf(s) {
@@ -127,7 +134,7 @@ function max(nodes, key) {
 function render(snapshot) {
   const nodes = nodesOf(snapshot);
   const now = performance.now();
-  for (const n of nodes) n.figures.slowPerSecond = slowPerSecond(n.id, n.figures.slowDisconnects, now);
+  for (const n of nodes) n.figures.slowPerSecond = n.figures.slowReported ?? slowPerSecond(n.id, n.figures.slowDisconnects, now);
   const whole = figuresOf(snapshot);
   for (const [key, , format] of TILES) {
     // Prefer the snapshot's own total; add up the nodes when it has none.
