@@ -14,19 +14,30 @@ export function niceCeiling(value) {
   return 10 * power;
 }
 
+/** The smallest power of two at or above `value`: round steps for sizes in bytes. */
+export const powerOfTwoCeiling = value => 2 ** Math.ceil(Math.log2(Math.max(value, 1)));
+
 export class LineChart {
   #canvas;
   #legend;
   #series = new Map(); // name → {color, points: number|null[]}
   #window;
   #format;
+  #least;
+  #nice;
 
-  constructor(container, { window = 120, format = v => String(Math.round(v)) } = {}) {
+  /**
+   * `least`: the smallest top of the y axis, so that an idle chart does not magnify noise;
+   * `nice`: rounds a step of the axis up to a round number.
+   */
+  constructor(container, { window = 120, format = v => String(Math.round(v)), least = 4, nice = niceCeiling } = {}) {
     this.#canvas = h('canvas', { class: 'chart-canvas' });
     this.#legend = h('ul', { class: 'legend' });
     container.append(this.#canvas, this.#legend);
     this.#window = window;
     this.#format = format;
+    this.#least = least;
+    this.#nice = nice;
   }
 
   /** Adds one point to every series: `values` maps series name → number (missing: a gap). */
@@ -57,10 +68,10 @@ export class LineChart {
 
     const left = 60, right = 8, top = 8, bottom = 18;
     const plotW = width - left - right, plotH = height - top - bottom;
-    let max = 0;
+    let max = this.#least;
     for (const s of this.#series.values()) for (const v of s.points) if (v !== null && v > max) max = v;
     // Four steps of a nice size, so every label on the axis is a round number.
-    max = niceCeiling(max / 4) * 4;
+    max = this.#nice(max / 4) * 4;
 
     g.font = '11px system-ui, sans-serif';
     g.fillStyle = '#657080';

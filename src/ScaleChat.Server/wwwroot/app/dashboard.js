@@ -1,6 +1,6 @@
 // The live dashboard: polls /api/stats every second and charts the last two minutes, one line
 // per node when several run. Fields the server does not report show "–".
-import { LineChart } from './chart.js';
+import { LineChart, powerOfTwoCeiling } from './chart.js';
 import { $, h, setText } from './dom.js';
 
 const INTERVAL_MS = 1000;
@@ -75,6 +75,8 @@ const CHARTS = [
   ['Memory (working set)', ['workingSetBytes'], bytes],
   ['Rooms and users', ['rooms', 'users'], number],
 ];
+// The smallest top of the y axis per kind of figure: 4 KiB, 1 ms, 4 %, 4 (counts).
+const LEAST = new Map([[bytes, 4096], [ms, 1], [percent, 4], [number, 4]]);
 const SERIES_NAMES = {
   connections: 'connections', inPerSecond: 'in', outPerSecond: 'out', deliveredPerSecond: 'delivered',
   p50Ms: 'p50', p99Ms: 'p99', queueBytes: 'total', queueMaxBytes: 'largest', slowPerSecond: 'slow',
@@ -94,7 +96,7 @@ function build() {
   for (const [title, keys, format] of CHARTS) {
     const box = h('div', { class: 'chart', 'data-chart': keys[0] }, h('h2', {}, title));
     $('charts').append(box);
-    charts.push({ keys, chart: new LineChart(box, { format }) });
+    charts.push({ keys, chart: new LineChart(box, { format, least: LEAST.get(format), nice: format === bytes ? powerOfTwoCeiling : undefined }) });
   }
 }
 
