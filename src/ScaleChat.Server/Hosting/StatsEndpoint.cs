@@ -14,7 +14,9 @@ namespace ScaleChat.Server.Hosting;
 /// <summary>
 /// <c>GET /api/stats</c>: this node's figures of the last second as JSON, for the dashboard. A
 /// sampler listens to the server's own instruments and turns counters into rates once a second,
-/// so any number of dashboards can poll without disturbing the figures.
+/// so any number of dashboards can poll without disturbing the figures. Its JSON is a subset of
+/// the full stats snapshot with the same names, so the dashboard reads either; when the full
+/// sampler is in, this class and its two registrations in <see cref="ScaleChatServer"/> go.
 /// </summary>
 internal static class StatsEndpoint
 {
