@@ -64,6 +64,8 @@ internal sealed class DeliveryTracker
     /// <summary>Deliveries that arrived after the drain ended; counted as lost.</summary>
     public long Late => Volatile.Read(ref _late);
 
+    public DeliveryCounts Snapshot() => new(Sent, Expected, Delivered, Duplicates, OutOfOrder, Unexpected, Late);
+
     /// <summary>Sets the time of message 0; message k is due <c>k / rate</c> seconds later.</summary>
     public void Start(long startTicks) => _startTicks = startTicks;
 

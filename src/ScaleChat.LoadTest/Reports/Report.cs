@@ -24,6 +24,7 @@ public sealed record Report
     public long Duplicates { get; init; }
     public long OutOfOrder { get; init; }
     public long Unexpected { get; init; }
+    public long Late { get; init; }
     public long Acks { get; init; }
     public double SentPerSecond { get; init; }
     public double DeliveriesPerSecond { get; init; }
@@ -47,6 +48,7 @@ public sealed record Report
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(result);
         var seconds = Math.Max(result.MeasuredSeconds, 1e-9);
+        var d = result.Deliveries;
         var lateness = result.SchedulerLateness.Summarize();
         var saturated = lateness.P99 > 5 || result.CpuPercentMean > 85;
         var warnings = new List<string>(result.Warnings);
@@ -61,19 +63,20 @@ public sealed record Report
             StartedAt = startedAt,
             Workload = WorkloadReport.From(settings),
             ServerLimits = result.ServerLimits,
-            Sent = result.Sent,
+            Sent = d.Sent,
             SentTotal = result.SentTotal,
             NotSent = result.NotSent,
-            Expected = result.Expected,
-            Delivered = result.Delivered,
-            Lost = result.Lost,
-            LossRatio = result.Expected == 0 ? 0 : Math.Round(result.Lost / (double)result.Expected, 6),
-            Duplicates = result.Duplicates,
-            OutOfOrder = result.OutOfOrder,
-            Unexpected = result.Unexpected,
+            Expected = d.Expected,
+            Delivered = d.Delivered,
+            Lost = d.Lost,
+            LossRatio = d.Expected == 0 ? 0 : Math.Round(d.Lost / (double)d.Expected, 6),
+            Duplicates = d.Duplicates,
+            OutOfOrder = d.OutOfOrder,
+            Unexpected = d.Unexpected,
+            Late = d.Late,
             Acks = result.Acks,
-            SentPerSecond = Math.Round(result.Sent / seconds, 1),
-            DeliveriesPerSecond = Math.Round(result.Delivered / seconds, 1),
+            SentPerSecond = Math.Round(d.Sent / seconds, 1),
+            DeliveriesPerSecond = Math.Round(d.Delivered / seconds, 1),
             LatencyMs = result.Latency.Summarize(),
             Connected = result.Connected,
             ConnectAttempts = result.ConnectAttempts,

@@ -134,15 +134,9 @@ public sealed partial class LoadRunner
         var cpu = _samples.Where(s => s.Phase is "warmup" or "measure").Select(s => s.CpuPercent).DefaultIfEmpty(0).ToList();
         return new RunResult
         {
-            Sent = _tracker.Sent,
+            Deliveries = _tracker.Snapshot(),
             SentTotal = _counters.Sent,
             NotSent = _counters.NotSent,
-            Expected = _tracker.Expected,
-            Delivered = _tracker.Delivered,
-            Duplicates = _tracker.Duplicates,
-            OutOfOrder = _tracker.OutOfOrder,
-            Unexpected = _tracker.Unexpected,
-            Late = _tracker.Late,
             Acks = _counters.Acks,
             Connected = Interlocked.Read(ref _peakConnected),
             ConnectAttempts = _counters.ConnectAttempts,

@@ -9,27 +9,14 @@ namespace ScaleChat.LoadTest.Running;
 /// </summary>
 public sealed record RunResult
 {
-    /// <summary>Measured messages sent.</summary>
-    public long Sent { get; init; }
-
     /// <summary>Messages of the whole run (warm-up included) sent.</summary>
     public long SentTotal { get; init; }
 
     /// <summary>Messages that were due while their publisher had no connection.</summary>
     public long NotSent { get; init; }
 
-    public long Expected { get; init; }
-
-    public long Delivered { get; init; }
-
-    public long Duplicates { get; init; }
-
-    public long OutOfOrder { get; init; }
-
-    public long Unexpected { get; init; }
-
-    /// <summary>Copies that arrived after the drain ended (part of the loss).</summary>
-    public long Late { get; init; }
+    /// <summary>What happened to the measured messages.</summary>
+    public DeliveryCounts Deliveries { get; init; } = DeliveryCounts.None;
 
     public long Acks { get; init; }
 
@@ -66,7 +53,7 @@ public sealed record RunResult
 
     public List<string> Warnings { get; init; } = [];
 
-    public long Lost => Math.Max(0, Expected - Delivered);
+    public long Lost => Deliveries.Lost;
 
     /// <summary>One result for several workers: counters summed, histograms merged, samples merged second by second.</summary>
     public static RunResult Merge(IReadOnlyList<RunResult> parts)
@@ -80,15 +67,9 @@ public sealed record RunResult
         var seconds = parts.Max(p => p.Samples.Count);
         return new RunResult
         {
-            Sent = parts.Sum(p => p.Sent),
+            Deliveries = DeliveryCounts.Sum(parts.Select(p => p.Deliveries)),
             SentTotal = parts.Sum(p => p.SentTotal),
             NotSent = parts.Sum(p => p.NotSent),
-            Expected = parts.Sum(p => p.Expected),
-            Delivered = parts.Sum(p => p.Delivered),
-            Duplicates = parts.Sum(p => p.Duplicates),
-            OutOfOrder = parts.Sum(p => p.OutOfOrder),
-            Unexpected = parts.Sum(p => p.Unexpected),
-            Late = parts.Sum(p => p.Late),
             Acks = parts.Sum(p => p.Acks),
             Connected = parts.Sum(p => p.Connected),
             ConnectAttempts = parts.Sum(p => p.ConnectAttempts),
