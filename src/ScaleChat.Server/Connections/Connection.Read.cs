@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Diagnostics;
 using System.Net.WebSockets;
 using ScaleChat.Protocol;
 using ScaleChat.Protocol.Frames;
@@ -47,6 +48,7 @@ internal sealed partial class Connection
 
                 // Text frames were checked for valid UTF-8 by the WebSocket itself: it closes with 1007.
                 var frame = buffer.AsMemory(0, length);
+                ReceivedTimestamp = Stopwatch.GetTimestamp();
                 _hub.Metrics.Received(length);
                 if (IsLegacy)
                 {

@@ -60,6 +60,9 @@ internal sealed partial class Connection
     /// <summary>Whether a close was requested (by either side); nothing more is queued then.</summary>
     public bool IsClosing => Volatile.Read(ref _closeCode) != 0;
 
+    /// <summary>When the frame being handled was read (a Stopwatch timestamp), for the delivery latency.</summary>
+    public long ReceivedTimestamp { get; private set; }
+
     /// <summary>Bytes waiting in the send queue.</summary>
     public long QueuedBytes => _queue.Bytes;
 
@@ -107,6 +110,7 @@ internal sealed partial class Connection
     /// <summary>Runs the connection until it is closed; the hub forgets it afterwards.</summary>
     public async Task RunAsync(string? urlRoom)
     {
+        Log.Opened(_logger, Id, IsLegacy ? "legacy" : "v1", urlRoom);
         var writer = WriteLoopAsync();
         try
         {

@@ -55,8 +55,7 @@ public static partial class ScaleChatServer
         services.AddSingleton(options);
         services.AddSingleton(new StartupFacts(fileLimit));
         services.AddSingleton<NodeIdentity>();
-        services.AddMetrics();
-        services.AddSingleton<ChatMetrics>();
+        AddObservability(services);
         services.AddSingleton(sp => new ConnectionLimiter(sp.GetRequiredService<ChatServerOptions>().MaxConnections));
         services.AddSingleton<IBackplane>(sp => new InMemoryBackplane(sp.GetRequiredService<NodeIdentity>().Id, options.HistorySize));
         services.AddSingleton<ChatHub>();
@@ -66,12 +65,13 @@ public static partial class ScaleChatServer
         return services;
     }
 
-    /// <summary>Adds the WebSocket endpoints and the routes that go with them.</summary>
+    /// <summary>Adds the WebSocket endpoints and the routes that go with them (<c>/metrics</c>, <c>/healthz</c>, <c>/readyz</c>, <c>/api/stats</c>).</summary>
     public static WebApplication MapScaleChat(WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
         app.UseWebSockets();
         ChatEndpoints.Map(app);
+        MapObservability(app);
         return app;
     }
 
@@ -95,6 +95,9 @@ internal sealed partial class ChatHubLifetime(
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
+        // The metrics exporters started before this service: give them every usual series from zero.
+        hub.Metrics.Initialize();
+        hub.BackplaneMetrics.Initialize();
         await backplane.StartAsync(hub, cancellationToken);
         lifetime.ApplicationStopping.Register(() =>
         {
