@@ -5,6 +5,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Console;
 using Microsoft.Extensions.Options;
 using ScaleChat.Protocol;
 using ScaleChat.Server.Backplane;
@@ -34,6 +35,8 @@ public static partial class ScaleChatServer
             builder.WebHost.UseUrls(DefaultUrl);
         }
 
+        // The slim builder fixes the simple console format; let Logging:Console:FormatterName (json) choose.
+        builder.Services.Configure<ConsoleLoggerOptions>(builder.Configuration.GetSection("Logging:Console"));
         AddScaleChat(builder.Services, builder.Configuration);
         return builder;
     }
