@@ -6,8 +6,9 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
-# Debian packages the tests use: a real Redis for the backplane tests.
-packages=(redis-server)
+# Debian packages the tests use: a real Redis for the backplane tests; prometheus (with promtool)
+# for the metrics and deployment tests.
+packages=(redis-server prometheus)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
@@ -43,6 +44,17 @@ for _ in $(seq 50); do
   redis-cli -p "$redis_port" ping >/dev/null 2>&1 && break
   sleep 0.1
 done
+
+# The image's build step: the Dockerfile's own publish command, into a temporary folder, then the
+# published server answers --help. (No Docker engine is needed for this part of the image.)
+publish="$(sed -n 's/^ *\(dotnet publish .*\) -o \/app$/\1/p' deploy/Dockerfile)"
+if [ -z "$publish" ]; then
+  echo "test.sh: no 'dotnet publish ... -o /app' line in deploy/Dockerfile" >&2
+  exit 1
+fi
+echo "Dockerfile build step: $publish"
+$publish -o "$work/publish" >"$work/publish.log" 2>&1 || { cat "$work/publish.log"; exit 1; }
+dotnet "$work/publish/scalechat.dll" serve --help >/dev/null
 
 set +e
 dotnet test ScaleChat.slnx -c Release 2>&1 | tee "$work/test.log"
