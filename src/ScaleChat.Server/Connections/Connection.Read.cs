@@ -49,7 +49,8 @@ internal sealed partial class Connection
                 // Text frames were checked for valid UTF-8 by the WebSocket itself: it closes with 1007.
                 var frame = buffer.AsMemory(0, length);
                 ReceivedTimestamp = Stopwatch.GetTimestamp();
-                _hub.Metrics.Received(length);
+                _traffic.FramesIn++;
+                _traffic.BytesIn += length;
                 if (IsLegacy)
                 {
                     await OnLegacyFrameAsync(frame);

@@ -22,6 +22,7 @@ internal sealed partial class Connection
     private readonly SendQueue _queue;
     private readonly Dictionary<string, Membership> _rooms = new(StringComparer.Ordinal);
     private TokenBucket _bucket;
+    private Traffic _traffic;
     private int _closeCode;
     private string _closeReason = "";
     private CancellationTokenSource? _closeDeadline;
@@ -62,6 +63,9 @@ internal sealed partial class Connection
 
     /// <summary>When the frame being handled was read (a Stopwatch timestamp), for the delivery latency.</summary>
     public long ReceivedTimestamp { get; private set; }
+
+    /// <summary>Frames and bytes this connection received and sent so far (read by the metrics).</summary>
+    public Traffic Traffic => _traffic;
 
     /// <summary>Bytes waiting in the send queue.</summary>
     public long QueuedBytes => _queue.Bytes;

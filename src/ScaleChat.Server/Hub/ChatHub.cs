@@ -133,6 +133,9 @@ internal sealed partial class ChatHub : IBackplaneHandler
             return;
         }
 
+        // Its read and write loops have ended: its traffic moves to the closed connections' total now.
+        Metrics.ConnectionClosed(connection.CloseCode, connection.Traffic);
+
         if (connection.IsLegacy)
         {
             Interlocked.Decrement(ref _legacyConnections);
@@ -149,7 +152,6 @@ internal sealed partial class ChatHub : IBackplaneHandler
             await _backplane.RemoveUserAsync(user);
         }
 
-        Metrics.ConnectionClosed(connection.CloseCode);
     }
 
     private async ValueTask HelloAsync(Connection connection, ClientCommand command, string? urlRoom)

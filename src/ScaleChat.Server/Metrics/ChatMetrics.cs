@@ -1,13 +1,15 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using ScaleChat.Protocol;
+using ScaleChat.Server.Connections;
 
 namespace ScaleChat.Server.Metrics;
 
 /// <summary>
 /// The connections' and the hub's instruments (meter <c>ScaleChat.Server</c>). Tags are pre-allocated
-/// and counts are added once per frame, batch or fan-out, never once per recipient, so recording
-/// costs nothing measurable on the message path (bench/results/metrics.md).
+/// and counts are added once per message or fan-out, never once per recipient; frames and bytes are
+/// counted in each connection's own fields and observed on scrape (<see cref="NodeMetrics"/>), so
+/// recording costs nothing measurable on the message path (bench/results/metrics.md).
 /// </summary>
 public sealed class ChatMetrics
 {
@@ -32,16 +34,13 @@ public sealed class ChatMetrics
     private readonly Dictionary<int, KeyValuePair<string, object?>> _closeCodeTags =
         KnownCloseCodes.Distinct().ToDictionary(c => c, CodeTag);
 
+    private readonly Lock _closedLock = new();
+    private Traffic _closedTraffic;
     private readonly Counter<long> _opened;
     private readonly Counter<long> _closed;
     private readonly Counter<long> _refused;
     private readonly Counter<long> _received;
     private readonly Counter<long> _delivered;
-    private readonly Counter<long> _bytesIn;
-    private readonly Counter<long> _bytesOut;
-    private readonly Counter<long> _framesIn;
-    private readonly Counter<long> _framesOut;
-    private readonly Counter<long> _objectsOut;
     private readonly Counter<long> _slowConsumers;
     private readonly Counter<long> _rejected;
     private readonly Histogram<double> _fanOut;
@@ -57,11 +56,6 @@ public sealed class ChatMetrics
         _refused = meter.CreateCounter<long>(Names.ConnectionsRefused, "{connection}", "Connections refused before the upgrade, by reason.");
         _received = meter.CreateCounter<long>(Names.MessagesReceived, "{message}", "Chat messages accepted from clients, by kind.");
         _delivered = meter.CreateCounter<long>(Names.MessagesDelivered, "{message}", "Chat messages queued to local recipients, by kind.");
-        _bytesIn = meter.CreateCounter<long>(Names.BytesReceived, "By", "WebSocket payload bytes received.");
-        _bytesOut = meter.CreateCounter<long>(Names.BytesSent, "By", "WebSocket payload bytes sent.");
-        _framesIn = meter.CreateCounter<long>(Names.FramesReceived, "{frame}", "WebSocket frames received.");
-        _framesOut = meter.CreateCounter<long>(Names.FramesSent, "{frame}", "WebSocket frames sent (each may batch many objects).");
-        _objectsOut = meter.CreateCounter<long>(Names.ObjectsSent, "{object}", "JSON objects (messages, acks, events) written to clients.");
         _slowConsumers = meter.CreateCounter<long>(Names.SlowConsumers, "{connection}", "Connections closed with 4008 because their send queue overflowed.");
         _rejected = meter.CreateCounter<long>(Names.Rejected, "{object}", "Client objects refused, by error code (rate_limited among them).");
         var buckets = new InstrumentAdvice<double> { HistogramBucketBoundaries = LatencyBuckets };
@@ -74,8 +68,25 @@ public sealed class ChatMetrics
         _opened.Add(1, legacy ? LegacyProtocol : V1);
     }
 
-    internal void ConnectionClosed(int closeCode)
+    /// <summary>The traffic of every closed connection (open ones keep their own, see <see cref="Traffic"/>).</summary>
+    internal Traffic ClosedTraffic
     {
+        get
+        {
+            lock (_closedLock)
+            {
+                return _closedTraffic;
+            }
+        }
+    }
+
+    internal void ConnectionClosed(int closeCode, in Traffic traffic)
+    {
+        lock (_closedLock)
+        {
+            _closedTraffic.Add(traffic);
+        }
+
         _closed.Add(1, _closeCodeTags.TryGetValue(closeCode, out var tag) ? tag : CodeTag(closeCode));
     }
 
@@ -95,10 +106,7 @@ public sealed class ChatMetrics
             _delivered.Add(0, kind);
         }
 
-        foreach (var counter in (ReadOnlySpan<Counter<long>>)[_bytesIn, _bytesOut, _framesIn, _framesOut, _objectsOut, _slowConsumers])
-        {
-            counter.Add(0);
-        }
+        _slowConsumers.Add(0);
 
         _rejected.Add(0, new KeyValuePair<string, object?>("code", ErrorCodes.RateLimited));
     }
@@ -134,19 +142,6 @@ public sealed class ChatMetrics
         {
             _delivery.Record(Stopwatch.GetElapsedTime(message.ReceivedTimestamp, now).TotalSeconds);
         }
-    }
-
-    internal void Received(int bytes)
-    {
-        _framesIn.Add(1);
-        _bytesIn.Add(bytes);
-    }
-
-    internal void Sent(int objects, int bytes)
-    {
-        _framesOut.Add(1);
-        _objectsOut.Add(objects);
-        _bytesOut.Add(bytes);
     }
 
     internal void SlowConsumer() => _slowConsumers.Add(1);

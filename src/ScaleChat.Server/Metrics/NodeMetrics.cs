@@ -1,15 +1,17 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using ScaleChat.Server.Backplane;
+using ScaleChat.Server.Connections;
 using ScaleChat.Server.Hosting;
 using ScaleChat.Server.Hub;
 
 namespace ScaleChat.Server.Metrics;
 
 /// <summary>
-/// The node's state as observable gauges, computed when they are read (on a scrape or a stats
-/// tick), so nothing on the message path pays for them: rooms, users, send-queue pressure,
-/// history, backplane readiness, connection limit and uptime.
+/// The node's state as observable instruments, computed when they are read (on a scrape or a stats
+/// tick), so nothing on the message path pays for them: connections, frames and bytes (summed from
+/// each connection's own counts), rooms, users, send-queue pressure, history, backplane readiness,
+/// connection limit and uptime.
 /// </summary>
 internal sealed class NodeMetrics
 {
@@ -18,6 +20,8 @@ internal sealed class NodeMetrics
 
     private readonly ChatHub _hub;
     private readonly IBackplane _backplane;
+    private readonly Lock _trafficLock = new();
+    private Traffic _lastTraffic;
     private readonly long _started = Stopwatch.GetTimestamp();
 
     public NodeMetrics(IMeterFactory meterFactory, ChatHub hub, IBackplane backplane, ConnectionLimiter limiter)
@@ -27,6 +31,11 @@ internal sealed class NodeMetrics
         _backplane = backplane;
         var meter = meterFactory.Create(ChatMetrics.MeterName);
         meter.CreateObservableGauge(Names.ConnectionsActive, ActiveConnections, "{connection}", "Open WebSocket connections, by protocol.");
+        meter.CreateObservableCounter(ChatMetrics.Names.FramesReceived, () => TrafficTotals().FramesIn, "{frame}", "WebSocket frames received.");
+        meter.CreateObservableCounter(ChatMetrics.Names.BytesReceived, () => TrafficTotals().BytesIn, "By", "WebSocket payload bytes received.");
+        meter.CreateObservableCounter(ChatMetrics.Names.FramesSent, () => TrafficTotals().FramesOut, "{frame}", "WebSocket frames sent (each may batch many objects).");
+        meter.CreateObservableCounter(ChatMetrics.Names.ObjectsSent, () => TrafficTotals().ObjectsOut, "{object}", "JSON objects (messages, acks, events) written to clients.");
+        meter.CreateObservableCounter(ChatMetrics.Names.BytesSent, () => TrafficTotals().BytesOut, "By", "WebSocket payload bytes sent.");
         meter.CreateObservableGauge(Names.ConnectionsLimit, () => (long)limiter.Max, "{connection}", "Most connections this node accepts.");
         meter.CreateObservableGauge(Names.Rooms, () => (long)hub.RoomCount, "{room}", "Rooms with members on this node.");
         meter.CreateObservableGauge(Names.Users, () => (long)hub.UserCount, "{user}", "Users with a connection on this node.");
@@ -46,6 +55,26 @@ internal sealed class NodeMetrics
     public TimeSpan Uptime => Stopwatch.GetElapsedTime(_started);
 
     public long HistoryMessages => _backplane is IHistorySize history ? history.HistoryMessages : 0;
+
+    /// <summary>
+    /// Frames, objects and bytes since start: the closed connections' total plus every open
+    /// connection's own count (walks every connection). Never lower than the previous answer, though
+    /// a connection closing meanwhile may be missed for one read.
+    /// </summary>
+    public Traffic TrafficTotals()
+    {
+        var total = _hub.Metrics.ClosedTraffic;
+        foreach (var connection in _hub.Connections)
+        {
+            total.Add(connection.Traffic);
+        }
+
+        lock (_trafficLock)
+        {
+            _lastTraffic = total.AtLeast(_lastTraffic);
+            return _lastTraffic;
+        }
+    }
 
     /// <summary>Bytes queued over all connections and in the fullest queue (walks every connection).</summary>
     public (long Total, long Largest) SendQueues()

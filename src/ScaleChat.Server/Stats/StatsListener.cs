@@ -22,8 +22,7 @@ internal sealed class StatsListener : IDisposable
         foreach (var name in new[]
         {
             ChatMetrics.Names.ConnectionsOpened, ChatMetrics.Names.MessagesReceived, ChatMetrics.Names.MessagesDelivered,
-            ChatMetrics.Names.BytesReceived, ChatMetrics.Names.BytesSent, ChatMetrics.Names.FramesReceived, ChatMetrics.Names.FramesSent,
-            ChatMetrics.Names.ObjectsSent, ChatMetrics.Names.SlowConsumers, BackplaneMetrics.Names.Published, BackplaneMetrics.Names.Received,
+            ChatMetrics.Names.SlowConsumers, BackplaneMetrics.Names.Published, BackplaneMetrics.Names.Received,
         })
         {
             _totals[name] = new Total(null);

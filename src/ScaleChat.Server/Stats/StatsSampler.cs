@@ -130,21 +130,25 @@ internal sealed partial class StatsSampler(
         }
     }
 
-    private Counts Read() => new(
-        Stopwatch.GetTimestamp(),
-        Environment.CpuUsage.TotalTime,
-        totals.Get(Names.MessagesReceived),
-        totals.Get(Names.ObjectsSent),
-        totals.Get(Names.MessagesDelivered),
-        totals.Get(Names.BytesReceived),
-        totals.Get(Names.BytesSent),
-        totals.Get(Names.ConnectionsOpened),
-        totals.Get(Names.ConnectionsClosed),
-        totals.Get(Names.SlowConsumers),
-        totals.Get(Names.Rejected),
-        totals.ByTag(Names.ConnectionsRefused).GetValueOrDefault("connection_limit"),
-        totals.Get(BackplaneMetrics.Names.Published),
-        totals.Get(BackplaneMetrics.Names.Received));
+    private Counts Read()
+    {
+        var traffic = node.TrafficTotals();
+        return new(
+            Stopwatch.GetTimestamp(),
+            Environment.CpuUsage.TotalTime,
+            totals.Get(Names.MessagesReceived),
+            traffic.ObjectsOut,
+            totals.Get(Names.MessagesDelivered),
+            traffic.BytesIn,
+            traffic.BytesOut,
+            totals.Get(Names.ConnectionsOpened),
+            totals.Get(Names.ConnectionsClosed),
+            totals.Get(Names.SlowConsumers),
+            totals.Get(Names.Rejected),
+            totals.ByTag(Names.ConnectionsRefused).GetValueOrDefault("connection_limit"),
+            totals.Get(BackplaneMetrics.Names.Published),
+            totals.Get(BackplaneMetrics.Names.Received));
+    }
 
     /// <summary>The running totals at one moment.</summary>
     private sealed record Counts(
