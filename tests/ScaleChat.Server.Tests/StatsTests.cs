@@ -1,5 +1,8 @@
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Console;
+using Microsoft.Extensions.Options;
 using ScaleChat.Server.Tests.Infrastructure;
 using static ScaleChat.Server.Tests.Infrastructure.Observability;
 
@@ -82,6 +85,16 @@ public sealed class StatsTests
 
         var informational = logs.Lines.Where(Ours).ToList();
         Assert.True(informational.Count - before == 0, $"lines at Information for 50 messages: {string.Join(" | ", informational.Skip(before).Select(l => l.Message))}");
+    }
+
+    [Fact]
+    public async Task ConsoleLogsAreJsonWhenTheFormatterSettingSaysSo()
+    {
+        await using var server = await TestServer.StartAsync("Logging:Console:FormatterName=json");
+
+        var console = server.Services.GetRequiredService<IOptionsMonitor<ConsoleLoggerOptions>>().CurrentValue;
+
+        Assert.Equal(ConsoleFormatterNames.Json, console.FormatterName);
     }
 
     private static IEnumerable<string> Paths(JsonElement element, string prefix)
