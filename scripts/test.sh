@@ -6,9 +6,10 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
-# Debian packages the tests use: a real Redis for the backplane tests; prometheus (with promtool)
-# for the metrics and deployment tests.
-packages=(redis-server prometheus)
+# Debian packages the tests use: a real Redis for the backplane tests, a real Chromium (headless)
+# for the browser tests of the chat page and the dashboard, and prometheus (with promtool) for the
+# metrics and deployment tests.
+packages=(redis-server chromium prometheus)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

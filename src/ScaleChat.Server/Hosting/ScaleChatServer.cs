@@ -68,10 +68,14 @@ public static partial class ScaleChatServer
         return services;
     }
 
-    /// <summary>Adds the WebSocket endpoints and the routes that go with them (<c>/metrics</c>, <c>/healthz</c>, <c>/readyz</c>, <c>/api/stats</c>).</summary>
+    /// <summary>
+    /// Adds the WebSocket endpoints, the browser pages and the routes that go with them
+    /// (<c>/metrics</c>, <c>/healthz</c>, <c>/readyz</c>, <c>/api/stats</c>).
+    /// </summary>
     public static WebApplication MapScaleChat(WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
+        WebPages.Map(app);
         app.UseWebSockets();
         ChatEndpoints.Map(app);
         MapObservability(app);
