@@ -37,6 +37,12 @@ public static partial class ScaleChatServer
 
         // The slim builder fixes the simple console format; let Logging:Console:FormatterName (json) choose.
         builder.Services.Configure<ConsoleLoggerOptions>(builder.Configuration.GetSection("Logging:Console"));
+        if (builder.Configuration.GetValue($"{ChatServerOptions.SectionName}:{nameof(ChatServerOptions.LeanUpgrade)}", true))
+        {
+            builder.WebHost.ConfigureKestrel(kestrel => kestrel.ConfigureEndpointDefaults(listen =>
+                listen.Use(next => new UpgradeFastPath(next, listen.ApplicationServices).OnConnectionAsync)));
+        }
+
         AddScaleChat(builder.Services, builder.Configuration);
         return builder;
     }
@@ -64,7 +70,6 @@ public static partial class ScaleChatServer
         services.AddSingleton<ChatHub>();
         services.AddHostedService<ChatHubLifetime>();
         services.Configure<HostOptions>(host => host.ShutdownTimeout = options.ShutdownTimeout + options.CloseTimeout);
-        services.Configure<WebSocketOptions>(ws => ws.KeepAliveInterval = TimeSpan.FromSeconds(30));
         return services;
     }
 
