@@ -6,9 +6,10 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
-# Debian packages the tests use: a real Redis for the backplane tests, and a real Chromium
-# (headless) for the browser tests of the chat page and the dashboard.
-packages=(redis-server chromium)
+# Debian packages the tests use: a real Redis for the backplane tests, a real Chromium (headless)
+# for the browser tests of the chat page and the dashboard, and prometheus (with promtool) for the
+# metrics and deployment tests.
+packages=(redis-server chromium prometheus)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
@@ -44,6 +45,17 @@ for _ in $(seq 50); do
   redis-cli -p "$redis_port" ping >/dev/null 2>&1 && break
   sleep 0.1
 done
+
+# The image's build step: the Dockerfile's own publish command, into a temporary folder, then the
+# published server answers --help. (No Docker engine is needed for this part of the image.)
+publish="$(sed -n 's/^ *\(dotnet publish .*\) -o \/app$/\1/p' deploy/Dockerfile)"
+if [ -z "$publish" ]; then
+  echo "test.sh: no 'dotnet publish ... -o /app' line in deploy/Dockerfile" >&2
+  exit 1
+fi
+echo "Dockerfile build step: $publish"
+$publish -o "$work/publish" >"$work/publish.log" 2>&1 || { cat "$work/publish.log"; exit 1; }
+dotnet "$work/publish/scalechat.dll" serve --help >/dev/null
 
 set +e
 dotnet test ScaleChat.slnx -c Release 2>&1 | tee "$work/test.log"

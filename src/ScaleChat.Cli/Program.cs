@@ -8,6 +8,7 @@ using ScaleChat.Cli.Serve;
 var root = new RootCommand("ScaleChat: a real-time chat server, its client and its load generator.")
 {
     ServeCommand.Create(),
+    HealthCommand.Create(),
     ChatCommand.Create(),
     LoadCommand.Create(),
 };

@@ -41,6 +41,13 @@ public sealed record ChatMessage
 
     /// <summary>The sender's reference, echoed on the sender's own copy only.</summary>
     public MessageRef Ref { get; init; }
+
+    /// <summary>
+    /// When the origin node read the client's frame (a <see cref="System.Diagnostics.Stopwatch"/>
+    /// timestamp), for the delivery-latency metric. Meaningful only on that node; never sent on the
+    /// wire or the backplane (0 there).
+    /// </summary>
+    public long ReceivedTimestamp { get; init; }
 }
 
 /// <summary>

@@ -51,6 +51,9 @@ public sealed class ChatServerOptions
     /// </summary>
     public int MaxConnections { get; set; }
 
+    /// <summary>How often one summary line is logged at Information; zero logs none.</summary>
+    public TimeSpan SummaryInterval { get; set; } = TimeSpan.FromSeconds(10);
+
     /// <summary>Throws when a setting is out of range, so a bad configuration fails at start-up.</summary>
     public void Validate()
     {
@@ -61,6 +64,7 @@ public sealed class ChatServerOptions
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxConnections, 0);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(HandshakeTimeout, TimeSpan.Zero);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(CloseTimeout, TimeSpan.Zero);
+        ArgumentOutOfRangeException.ThrowIfLessThan(SummaryInterval, TimeSpan.Zero);
         if (NodeId is not null && !Names.IsValid(NodeId))
         {
             throw new ArgumentException("NodeId must be 1-64 ASCII letters, digits, '-', '_' or '.'", nameof(NodeId));

@@ -12,9 +12,11 @@ internal static class ServeCommand
         var urls = new Option<string?>("--urls") { Description = $"Addresses to listen on (default {ScaleChatServer.DefaultUrl})." };
         var node = new Option<string?>("--node") { Description = "This node's name in welcome.node (default: host name and a random suffix)." };
         var noLegacy = new Option<bool>("--no-legacy") { Description = "Refuse clients that ask for no subprotocol (the legacy scale-chat format)." };
+        var logFormat = new Option<string?>("--log-format") { Description = "Console log format: simple (default), json or systemd." };
+        logFormat.AcceptOnlyFromAmong("simple", "json", "systemd");
         var command = new Command("serve", "Run a ScaleChat server node. Other settings: --ScaleChat:Name=value, ScaleChat__Name variables or appsettings.json (docs/configuration.md).")
         {
-            urls, node, noLegacy,
+            urls, node, noLegacy, logFormat,
         };
 
         // Anything else on the line is ASP.NET Core configuration, e.g. --ScaleChat:HistorySize=5000.
@@ -30,6 +32,11 @@ internal static class ServeCommand
             if (parse.GetValue(node) is { } n)
             {
                 args.Add($"--ScaleChat:NodeId={n}");
+            }
+
+            if (parse.GetValue(logFormat) is { } format)
+            {
+                args.Add($"--Logging:Console:FormatterName={format}");
             }
 
             if (parse.GetValue(noLegacy))

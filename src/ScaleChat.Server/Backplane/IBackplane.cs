@@ -65,6 +65,13 @@ public interface IBackplane : IAsyncDisposable
     ValueTask<IReadOnlyCollection<string>> GetMembersAsync(string room);
 }
 
+/// <summary>Optional for a backplane: how many messages its history holds (the history-size gauge).</summary>
+public interface IHistorySize
+{
+    /// <summary>Messages held in every room's history (a moment's snapshot).</summary>
+    long HistoryMessages { get; }
+}
+
 /// <summary>What the backplane delivers to the local hub.</summary>
 public interface IBackplaneHandler
 {

@@ -7,7 +7,7 @@ namespace ScaleChat.Server.Backplane;
 /// The single-node backplane: streams, history and presence live in this process. A restart
 /// loses history, so every room starts a new epoch.
 /// </summary>
-public sealed class InMemoryBackplane(string nodeId, int historySize) : IBackplane
+public sealed class InMemoryBackplane(string nodeId, int historySize) : IBackplane, IHistorySize
 {
     private readonly ConcurrentDictionary<string, RoomStream> _rooms = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, byte> _users = new(StringComparer.Ordinal);
@@ -16,6 +16,24 @@ public sealed class InMemoryBackplane(string nodeId, int historySize) : IBackpla
 
     /// <inheritdoc />
     public bool IsReady => _handler is not null;
+
+    /// <inheritdoc />
+    public long HistoryMessages
+    {
+        get
+        {
+            long total = 0;
+            foreach (var stream in _rooms.Values)
+            {
+                lock (stream)
+                {
+                    total += stream.History.Count;
+                }
+            }
+
+            return total;
+        }
+    }
 
     /// <inheritdoc />
     public Task StartAsync(IBackplaneHandler handler, CancellationToken cancellationToken)

@@ -9,6 +9,9 @@ internal sealed partial class Connection
         [LoggerMessage(EventId = 1001, Level = LogLevel.Debug, Message = "Connection {ConnectionId} ({User}) closed with {CloseCode} {Reason}")]
         public static partial void Closed(ILogger logger, long connectionId, string? user, int closeCode, string reason);
 
+        [LoggerMessage(EventId = 1003, Level = LogLevel.Debug, Message = "Connection {ConnectionId} opened ({Protocol}, room {Room})")]
+        public static partial void Opened(ILogger logger, long connectionId, string protocol, string? room);
+
         [LoggerMessage(EventId = 1002, Level = LogLevel.Error, Message = "Connection {ConnectionId} failed")]
         public static partial void ConnectionFailed(ILogger logger, long connectionId, Exception exception);
     }

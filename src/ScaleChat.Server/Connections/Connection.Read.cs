@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Diagnostics;
 using System.Net.WebSockets;
 using ScaleChat.Protocol;
 using ScaleChat.Protocol.Frames;
@@ -47,7 +48,9 @@ internal sealed partial class Connection
 
                 // Text frames were checked for valid UTF-8 by the WebSocket itself: it closes with 1007.
                 var frame = buffer.AsMemory(0, length);
-                _hub.Metrics.Received(length);
+                ReceivedTimestamp = Stopwatch.GetTimestamp();
+                _traffic.FramesIn++;
+                _traffic.BytesIn += length;
                 if (IsLegacy)
                 {
                     await OnLegacyFrameAsync(frame);

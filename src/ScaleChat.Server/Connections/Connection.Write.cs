@@ -48,12 +48,20 @@ internal sealed partial class Connection
         }
     }
 
+    /// <summary>Counts one written frame of <paramref name="objects"/> objects (the writer loop's own fields).</summary>
+    internal void CountSent(int objects, int bytes)
+    {
+        _traffic.FramesOut++;
+        _traffic.ObjectsOut += objects;
+        _traffic.BytesOut += bytes;
+    }
+
     private async ValueTask SendBatchAsync(byte[][] frames, int count)
     {
         if (count == 1)
         {
             await _socket.SendAsync(frames[0], WebSocketMessageType.Text, endOfMessage: true, CancellationToken.None);
-            _hub.Metrics.Sent(1, frames[0].Length);
+            CountSent(1, frames[0].Length);
             return;
         }
 
@@ -79,7 +87,7 @@ internal sealed partial class Connection
             }
 
             await _socket.SendAsync(buffer.AsMemory(0, length), WebSocketMessageType.Text, endOfMessage: true, CancellationToken.None);
-            _hub.Metrics.Sent(count, length);
+            CountSent(count, length);
         }
         finally
         {

@@ -22,6 +22,7 @@ internal sealed partial class Connection
     private readonly SendQueue _queue;
     private readonly Dictionary<string, Membership> _rooms = new(StringComparer.Ordinal);
     private TokenBucket _bucket;
+    private Traffic _traffic;
     private int _closeCode;
     private string _closeReason = "";
     private CancellationTokenSource? _closeDeadline;
@@ -59,6 +60,12 @@ internal sealed partial class Connection
 
     /// <summary>Whether a close was requested (by either side); nothing more is queued then.</summary>
     public bool IsClosing => Volatile.Read(ref _closeCode) != 0;
+
+    /// <summary>When the frame being handled was read (a Stopwatch timestamp), for the delivery latency.</summary>
+    public long ReceivedTimestamp { get; private set; }
+
+    /// <summary>Frames and bytes this connection received and sent so far (read by the metrics).</summary>
+    public Traffic Traffic => _traffic;
 
     /// <summary>Bytes waiting in the send queue.</summary>
     public long QueuedBytes => _queue.Bytes;
@@ -107,6 +114,7 @@ internal sealed partial class Connection
     /// <summary>Runs the connection until it is closed; the hub forgets it afterwards.</summary>
     public async Task RunAsync(string? urlRoom)
     {
+        Log.Opened(_logger, Id, IsLegacy ? "legacy" : "v1", urlRoom);
         var writer = WriteLoopAsync();
         try
         {

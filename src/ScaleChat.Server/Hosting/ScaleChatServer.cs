@@ -5,6 +5,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Console;
 using Microsoft.Extensions.Options;
 using ScaleChat.Protocol;
 using ScaleChat.Server.Backplane;
@@ -34,6 +35,8 @@ public static partial class ScaleChatServer
             builder.WebHost.UseUrls(DefaultUrl);
         }
 
+        // The slim builder fixes the simple console format; let Logging:Console:FormatterName (json) choose.
+        builder.Services.Configure<ConsoleLoggerOptions>(builder.Configuration.GetSection("Logging:Console"));
         if (builder.Configuration.GetValue($"{ChatServerOptions.SectionName}:{nameof(ChatServerOptions.LeanUpgrade)}", true))
         {
             builder.WebHost.ConfigureKestrel(kestrel => kestrel.ConfigureEndpointDefaults(listen =>
@@ -61,25 +64,26 @@ public static partial class ScaleChatServer
         services.AddSingleton(options);
         services.AddSingleton(new StartupFacts(fileLimit));
         services.AddSingleton<NodeIdentity>();
-        services.AddMetrics();
-        services.AddSingleton<ChatMetrics>();
+        AddObservability(services);
         services.AddSingleton(sp => new ConnectionLimiter(sp.GetRequiredService<ChatServerOptions>().MaxConnections));
         services.AddSingleton<IBackplane>(sp => new InMemoryBackplane(sp.GetRequiredService<NodeIdentity>().Id, options.HistorySize));
         services.AddSingleton<ChatHub>();
         services.AddHostedService<ChatHubLifetime>();
-        StatsEndpoint.AddStats(services);
         services.Configure<HostOptions>(host => host.ShutdownTimeout = options.ShutdownTimeout + options.CloseTimeout);
         return services;
     }
 
-    /// <summary>Adds the WebSocket endpoints, the browser pages and the routes that go with them.</summary>
+    /// <summary>
+    /// Adds the WebSocket endpoints, the browser pages and the routes that go with them
+    /// (<c>/metrics</c>, <c>/healthz</c>, <c>/readyz</c>, <c>/api/stats</c>).
+    /// </summary>
     public static WebApplication MapScaleChat(WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
         WebPages.Map(app);
         app.UseWebSockets();
         ChatEndpoints.Map(app);
-        StatsEndpoint.Map(app);
+        MapObservability(app);
         return app;
     }
 
@@ -103,6 +107,9 @@ internal sealed partial class ChatHubLifetime(
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
+        // The metrics exporters started before this service: give them every usual series from zero.
+        hub.Metrics.Initialize();
+        hub.BackplaneMetrics.Initialize();
         await backplane.StartAsync(hub, cancellationToken);
         lifetime.ApplicationStopping.Register(() =>
         {

@@ -15,7 +15,9 @@ internal sealed partial class ChatHub
             return;
         }
 
+        var started = Stopwatch.GetTimestamp();
         var accepted = await _backplane.PublishAsync(NewMessage(connection, command.Room, null, connection.User!, command.Text!, command.Ref));
+        BackplaneMetrics.Published(started, isPrivate: false);
         Metrics.MessageAccepted(legacy: false, isPrivate: false);
         connection.TryEnqueue(ServerFrames.Ack(command.Ref, accepted.Id, accepted.Seq));
     }
@@ -31,7 +33,9 @@ internal sealed partial class ChatHub
         }
 
         var message = NewMessage(connection, null, to, connection.User!, command.Text!, command.Ref);
+        var started = Stopwatch.GetTimestamp();
         await _backplane.PublishPrivateAsync(message);
+        BackplaneMetrics.Published(started, isPrivate: true);
         Metrics.MessageAccepted(legacy: false, isPrivate: true);
         connection.TryEnqueue(ServerFrames.Ack(command.Ref, message.Id, 0));
     }
@@ -41,7 +45,9 @@ internal sealed partial class ChatHub
     {
         var room = connection.LegacyRoom!;
         var message = NewMessage(connection, room, null, frame.Sender, frame.Text, default) with { Legacy = true, Echo = frame.Echo };
+        var started = Stopwatch.GetTimestamp();
         await _backplane.PublishAsync(message);
+        BackplaneMetrics.Published(started, isPrivate: false);
         Metrics.MessageAccepted(legacy: true, isPrivate: false);
     }
 
@@ -56,6 +62,7 @@ internal sealed partial class ChatHub
         OriginNode = NodeId,
         OriginConnection = connection.Id,
         Ref = @ref,
+        ReceivedTimestamp = connection.ReceivedTimestamp,
     };
 
     /// <summary>
@@ -72,25 +79,37 @@ internal sealed partial class ChatHub
         }
 
         var originHere = message.OriginNode == NodeId;
+        BackplaneMetrics.Received(message, remote: !originHere);
         byte[]? shared = null, own = null, legacy = null;
         var members = room.Members;
+        var legacyMembers = 0;
         foreach (var member in members)
         {
             var connection = member.Connection;
-            var frame = connection.IsLegacy ? legacy ??= ServerFrames.Legacy(message)
-                : originHere && connection.Id == message.OriginConnection ? own ??= ServerFrames.Message(message, withRef: true)
-                : shared ??= ServerFrames.Message(message);
+            byte[] frame;
+            if (connection.IsLegacy)
+            {
+                frame = legacy ??= ServerFrames.Legacy(message);
+                legacyMembers++;
+            }
+            else
+            {
+                frame = originHere && connection.Id == message.OriginConnection ? own ??= ServerFrames.Message(message, withRef: true)
+                    : shared ??= ServerFrames.Message(message);
+            }
+
             member.Deliver(message.Seq, frame);
         }
 
-        Metrics.Delivered(members.Length, isPrivate: false);
-        Metrics.FanOut(Stopwatch.GetElapsedTime(started));
+        Metrics.Delivered(members.Length - legacyMembers, isPrivate: false, legacyMembers);
+        Metrics.FanOut(started, message);
     }
 
     /// <summary>Delivers a private message to every local connection of its addressee and of its sender.</summary>
     public void OnPrivateMessage(ChatMessage message)
     {
         var originHere = message.OriginNode == NodeId;
+        BackplaneMetrics.Received(message, remote: !originHere);
         byte[]? shared = null, own = null;
         var recipients = _users.Get(message.To!) ?? [];
         if (message.From != message.To && _users.Get(message.From) is { } senders)
@@ -111,6 +130,7 @@ internal sealed partial class ChatHub
     /// <summary>Tells the room's local members who asked for presence, except the connection that caused it.</summary>
     public void OnPresence(string room, string user, bool joined, string originNode, long originConnection)
     {
+        BackplaneMetrics.PresenceReceived();
         var local = _rooms.Get(room);
         if (local is null)
         {

@@ -23,14 +23,16 @@ internal sealed partial class ChatHub : IBackplaneHandler
     private readonly ILogger<ChatHub> _logger;
     private readonly string _messageIdPrefix = Convert.ToHexStringLower(Guid.NewGuid().ToByteArray().AsSpan(0, 5)) + "-";
     private long _lastMessageId;
+    private int _legacyConnections;
     private (int Code, string Reason)? _closeAll;
 
-    public ChatHub(IBackplane backplane, ChatServerOptions options, ChatMetrics metrics, NodeIdentity node, ILogger<ChatHub> logger)
+    public ChatHub(IBackplane backplane, ChatServerOptions options, ChatMetrics metrics, BackplaneMetrics backplaneMetrics, NodeIdentity node, ILogger<ChatHub> logger)
     {
         _backplane = backplane;
         _options = options;
         _logger = logger;
         Metrics = metrics;
+        BackplaneMetrics = backplaneMetrics;
         NodeId = node.Id;
     }
 
@@ -39,10 +41,15 @@ internal sealed partial class ChatHub : IBackplaneHandler
 
     public ChatMetrics Metrics { get; }
 
+    public BackplaneMetrics BackplaneMetrics { get; }
+
     public ChatServerOptions Options => _options;
 
     /// <summary>Open connections now.</summary>
     public int ConnectionCount => _connections.Count;
+
+    /// <summary>Open connections of legacy clients now.</summary>
+    public int LegacyConnectionCount => Volatile.Read(ref _legacyConnections);
 
     public int RoomCount => _rooms.Total();
 
@@ -52,6 +59,11 @@ internal sealed partial class ChatHub : IBackplaneHandler
     public void Register(Connection connection)
     {
         _connections[connection.Id] = connection;
+        if (connection.IsLegacy)
+        {
+            Interlocked.Increment(ref _legacyConnections);
+        }
+
         Metrics.ConnectionOpened(connection.IsLegacy);
         if (_closeAll is { } close)
         {
@@ -121,6 +133,14 @@ internal sealed partial class ChatHub : IBackplaneHandler
             return;
         }
 
+        // Its read and write loops have ended: its traffic moves to the closed connections' total now.
+        Metrics.ConnectionClosed(connection.CloseCode, connection.Traffic);
+
+        if (connection.IsLegacy)
+        {
+            Interlocked.Decrement(ref _legacyConnections);
+        }
+
         foreach (var membership in connection.Rooms.Values.ToArray())
         {
             await ExitAsync(membership);
@@ -132,7 +152,6 @@ internal sealed partial class ChatHub : IBackplaneHandler
             await _backplane.RemoveUserAsync(user);
         }
 
-        Metrics.ConnectionClosed(connection.IsLegacy, connection.CloseCode);
     }
 
     private async ValueTask HelloAsync(Connection connection, ClientCommand command, string? urlRoom)
