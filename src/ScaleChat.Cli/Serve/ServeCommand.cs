@@ -1,4 +1,5 @@
 using System.CommandLine;
+using ScaleChat.Backplane.Redis;
 using ScaleChat.Server.Hosting;
 
 namespace ScaleChat.Cli.Serve;
@@ -10,10 +11,11 @@ internal static class ServeCommand
     {
         var urls = new Option<string?>("--urls") { Description = $"Addresses to listen on (default {ScaleChatServer.DefaultUrl})." };
         var node = new Option<string?>("--node") { Description = "This node's name in welcome.node (default: host name and a random suffix)." };
+        var redis = new Option<string?>("--redis") { Description = "Join other nodes through this Redis, e.g. localhost:6379 (default: a single node, in memory)." };
         var noLegacy = new Option<bool>("--no-legacy") { Description = "Refuse clients that ask for no subprotocol (the legacy scale-chat format)." };
         var command = new Command("serve", "Run a ScaleChat server node. Other settings: --ScaleChat:Name=value, ScaleChat__Name variables or appsettings.json (docs/configuration.md).")
         {
-            urls, node, noLegacy,
+            urls, node, redis, noLegacy,
         };
 
         // Anything else on the line is ASP.NET Core configuration, e.g. --ScaleChat:HistorySize=5000.
@@ -31,6 +33,11 @@ internal static class ServeCommand
                 args.Add($"--ScaleChat:NodeId={n}");
             }
 
+            if (parse.GetValue(redis) is { } r)
+            {
+                args.Add($"--ScaleChat:Redis={r}");
+            }
+
             if (parse.GetValue(noLegacy))
             {
                 args.Add("--ScaleChat:LegacyEnabled=false");
@@ -38,7 +45,7 @@ internal static class ServeCommand
 
             try
             {
-                var app = ScaleChatServer.Build([.. args]);
+                var app = ScaleChatServer.Build([.. args], builder => builder.Services.AddScaleChatRedis(builder.Configuration));
                 await app.RunAsync();
                 return 0;
             }

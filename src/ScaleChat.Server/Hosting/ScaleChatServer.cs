@@ -95,6 +95,11 @@ internal sealed partial class ChatHubLifetime(
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
+        if (options.Redis is not null && backplane is InMemoryBackplane)
+        {
+            throw new InvalidOperationException("ScaleChat:Redis is set but this host has no Redis backplane registered (AddScaleChatRedis)");
+        }
+
         await backplane.StartAsync(hub, cancellationToken);
         lifetime.ApplicationStopping.Register(() =>
         {

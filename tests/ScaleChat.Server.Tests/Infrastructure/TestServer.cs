@@ -35,12 +35,18 @@ public sealed class TestServer : IAsyncDisposable
     public Uri RoomUrl(string room) => new($"{WsUrl}/{room}");
 
     /// <summary>Starts a server; each setting is "Section:Key=value".</summary>
-    public static async Task<TestServer> StartAsync(params string[] settings)
+    public static Task<TestServer> StartAsync(params string[] settings) => StartAsync(null, settings);
+
+    /// <summary>Starts a server with services added by <paramref name="configure"/>; each setting is "Section:Key=value".</summary>
+    public static async Task<TestServer> StartAsync(Action<WebApplicationBuilder>? configure, params string[] settings)
     {
         var args = new List<string> { "--urls=http://127.0.0.1:0" };
         args.AddRange(settings.Select(s => "--" + s));
         var app = ScaleChatServer.Build([.. args], builder =>
-            builder.Logging.SetMinimumLevel(LogLevel.Warning));
+        {
+            builder.Logging.SetMinimumLevel(LogLevel.Warning);
+            configure?.Invoke(builder);
+        });
         await app.StartAsync().WaitAsync(TimeSpan.FromSeconds(30));
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         return new TestServer(app, new Uri(address));
