@@ -31,7 +31,7 @@ public sealed partial class RedisBackplane
         [LoggerMessage(EventId = 108, Level = LogLevel.Information, Message = "Node {Node} stopped heartbeating; its users are forgotten")]
         public static partial void NodeSwept(ILogger logger, string node);
 
-        [LoggerMessage(EventId = 109, Level = LogLevel.Warning, Message = "Redis had forgotten this node; registering {Users} users and {Presence} presences again")]
-        public static partial void Reregistering(ILogger logger, int users, int presence);
+        [LoggerMessage(EventId = 109, Level = LogLevel.Warning, Message = "Telling Redis again what this node holds: {Users} users, {Presence} presences")]
+        public static partial void Reconciling(ILogger logger, int users, int presence);
     }
 }

@@ -13,6 +13,11 @@ public sealed partial class RedisBackplane
     private readonly ConcurrentDictionary<(string Room, string User), long> _presence = new();
     private ChannelMessageQueue? _nodeChannel;
 
+    // Set when Redis may not hold what this node told it (a removal failed, a connection came back):
+    // the next upkeep makes Redis agree with the node again and catches the rooms up.
+    private volatile bool _dirty;
+    private bool _registered;
+
     /// <inheritdoc />
     public async ValueTask AddUserAsync(string user)
     {
@@ -21,15 +26,11 @@ public sealed partial class RedisBackplane
     }
 
     /// <inheritdoc />
+    /// <remarks>Never fails: while Redis is away, the next upkeep after it is back does it.</remarks>
     public async ValueTask RemoveUserAsync(string user)
     {
         _users.TryRemove(user, out _);
-        var batch = Db.CreateBatch();
-        var removed = Task.WhenAll(
-            batch.SetRemoveAsync(_names.UserNodes(user), _options.NodeId),
-            batch.SetRemoveAsync(_names.NodeUsers(_options.NodeId), user));
-        batch.Execute();
-        await removed;
+        await EventuallyAsync(RemoveUserFromRedisAsync(user));
     }
 
     /// <inheritdoc />
@@ -53,24 +54,65 @@ public sealed partial class RedisBackplane
     }
 
     /// <inheritdoc />
+    /// <remarks>Never fails: while Redis is away, the next upkeep after it is back does it (and sends the leave).</remarks>
     public async ValueTask RemovePresenceAsync(string room, string user, long connectionId)
     {
         _presence.TryRemove((room, user), out _);
-        await PresenceAsync(RedisScripts.RemovePresence, room, user, connectionId);
+        await EventuallyAsync(PresenceAsync(RedisScripts.RemovePresence, room, user, connectionId));
+    }
+
+    private async Task EventuallyAsync(Task removal)
+    {
+        try
+        {
+            await removal;
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        {
+            _dirty = true;
+            Log.MaintenanceFailed(_logger, ex);
+        }
     }
 
     /// <inheritdoc />
     public async ValueTask<IReadOnlyCollection<string>> GetMembersAsync(string room) =>
         [.. (await Db.HashKeysAsync(_names.RoomPresence(room))).Select(u => (string)u!)];
 
-    private async Task AddUserToRedisAsync(string user)
+    private Task AddUserToRedisAsync(string user)
     {
         var batch = Db.CreateBatch();
         var added = Task.WhenAll(
             batch.SetAddAsync(_names.UserNodes(user), _options.NodeId),
             batch.SetAddAsync(_names.NodeUsers(_options.NodeId), user));
         batch.Execute();
-        await added;
+        return added;
+    }
+
+    private Task RemoveUserFromRedisAsync(string user)
+    {
+        var batch = Db.CreateBatch();
+        var removed = Task.WhenAll(
+            batch.SetRemoveAsync(_names.UserNodes(user), _options.NodeId),
+            batch.SetRemoveAsync(_names.NodeUsers(_options.NodeId), user));
+        batch.Execute();
+        return removed;
+    }
+
+    /// <summary>Makes what Redis holds for this node agree with its local users and presence, both ways.</summary>
+    private async Task ReconcileAsync()
+    {
+        var db = Db;
+        var users = (await db.SetMembersAsync(_names.NodeUsers(_options.NodeId))).Select(u => (string)u!).ToHashSet(StringComparer.Ordinal);
+        var presence = (await db.SetMembersAsync(_names.NodePresence(_options.NodeId))).Select(e => (string)e!).ToHashSet(StringComparer.Ordinal);
+        var local = _presence.ToArray();
+        var localEntries = local.Select(p => $"{p.Key.Room}\n{p.Key.User}").ToHashSet(StringComparer.Ordinal);
+        await Task.WhenAll(
+            _users.Keys.Where(u => !users.Contains(u)).Select(AddUserToRedisAsync)
+                .Concat(users.Where(u => !_users.ContainsKey(u)).Select(RemoveUserFromRedisAsync))
+                .Concat(local.Where(p => !presence.Contains($"{p.Key.Room}\n{p.Key.User}"))
+                    .Select(p => PresenceAsync(RedisScripts.AddPresence, p.Key.Room, p.Key.User, p.Value)))
+                .Concat(presence.Where(e => !localEntries.Contains(e)).Select(e => e.Split('\n', 2))
+                    .Select(e => PresenceAsync(RedisScripts.RemovePresence, e[0], e[1], 0))));
     }
 
     private Task PresenceAsync(string script, string room, string user, long connectionId) =>
@@ -106,7 +148,7 @@ public sealed partial class RedisBackplane
             while (true)
             {
                 await Task.Delay(interval, stopping);
-                await TryMaintainAsync(first: false);
+                await TryMaintainAsync();
             }
         }
         catch (OperationCanceledException)
@@ -114,20 +156,31 @@ public sealed partial class RedisBackplane
         }
     }
 
-    private async Task TryMaintainAsync(bool first)
+    private async Task TryMaintainAsync()
     {
         try
         {
             _nodeChannel ??= await SubscribeNodeChannelAsync();
+            if (!_registered)
+            {
+                // A node restarted under the same name forgets what its last life left behind.
+                await Db.KeyDeleteAsync(_names.NodeAlive(_options.NodeId));
+                await SweepAsync(_options.NodeId);
+            }
+
             var fresh = (long)await Db.ScriptEvaluateAsync(RedisScripts.Heartbeat,
                 [_names.Nodes, _names.NodeAlive(_options.NodeId)], [_options.NodeId, (long)_options.NodeTimeout.TotalMilliseconds]) == 1;
-            if (fresh && !first)
+            if ((fresh && _registered) || _dirty)
             {
-                // Redis forgot this node (it restarted, or this node was cut off long enough to be swept).
-                Log.Reregistering(_logger, _users.Count, _presence.Count);
-                await Task.WhenAll(_users.Keys.Select(AddUserToRedisAsync));
-                await Task.WhenAll(_presence.Select(p => PresenceAsync(RedisScripts.AddPresence, p.Key.Room, p.Key.User, p.Value)));
+                // Redis forgot this node (it restarted, or the node was cut off long enough to be swept),
+                // or missed some of what the node told it.
+                _dirty = false;
+                Log.Reconciling(_logger, _users.Count, _presence.Count);
+                await ReconcileAsync();
+                await CatchUpAllAsync();
             }
+
+            _registered = true;
 
             foreach (var node in await Db.SetMembersAsync(_names.Nodes))
             {
@@ -139,6 +192,7 @@ public sealed partial class RedisBackplane
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException)
         {
+            _dirty = true;
             Log.MaintenanceFailed(_logger, ex);
         }
     }

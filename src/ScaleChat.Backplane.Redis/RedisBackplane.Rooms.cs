@@ -28,10 +28,14 @@ public sealed partial class RedisBackplane
             await subscription.Gate.WaitAsync();
             try
             {
-                subscription.Queue = await _redis!.GetSubscriber().SubscribeAsync(_names.RoomChannel(room));
+                var subscriber = _redis!.GetSubscriber();
+                subscription.Queue = await subscriber.SubscribeAsync(_names.RoomChannel(room));
                 subscription.Queue.OnMessage(message => OnRoomChannelAsync(subscription, message));
                 try
                 {
+                    // A round trip behind the SUBSCRIBE on the same connection: once it is back, Redis has
+                    // the subscription, so the position read next is where this node's stream starts.
+                    await subscriber.PingAsync();
                     (subscription.LastSeq, subscription.Epoch) = await GetPositionAsync(room);
                 }
                 catch

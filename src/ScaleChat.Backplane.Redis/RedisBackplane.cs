@@ -54,9 +54,10 @@ public sealed partial class RedisBackplane : IBackplane
         _redis.ConnectionRestored += (_, e) =>
         {
             Log.RedisRestored(_logger, e.ConnectionType);
+            _dirty = true; // and once more at the next upkeep, when every subscription is surely back
             _ = CatchUpAllAsync();
         };
-        await TryMaintainAsync(first: true);
+        await TryMaintainAsync();
         _maintenance = MaintainAsync(_stopping.Token);
     }
 

@@ -23,6 +23,7 @@ public sealed class Cluster : IAsyncDisposable
     [
         $"ScaleChat:Redis={Redis}", $"ScaleChat:RedisPrefix={Prefix}", $"ScaleChat:NodeId={node}", "ScaleChat:NodeTimeout=00:00:02",
         "ScaleChat:Limits:MessagesPerSecond=100000", "ScaleChat:Limits:Burst=100000",
+        "ScaleChat:CloseTimeout=00:00:01", "ScaleChat:ShutdownTimeout=00:00:02",
     ];
 
     public async Task<TestServer> StartNodeAsync(string node, params string[] settings)

@@ -1,0 +1,80 @@
+using ScaleChat.Backplane.Redis.Tests.Infrastructure;
+using ScaleChat.Server.Backplane;
+using ScaleChat.Server.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace ScaleChat.Backplane.Redis.Tests;
+
+/// <summary>Redis goes away under traffic and comes back: the nodes stay up, lose nothing acked and recover by themselves.</summary>
+public sealed class RedisOutageTests
+{
+    [Fact]
+    public async Task RedisRestartedUnderTrafficTheClusterRecoversByItself()
+    {
+        using var redis = await RedisProcess.TryStartAsync(persistent: true)
+            ?? throw new InvalidOperationException("this test starts its own redis-server, and there is none on this machine");
+        await using var cluster = await Cluster.CreateAsync(redis.Address);
+        var a = await cluster.StartNodeAsync("a");
+        var b = await cluster.StartNodeAsync("b");
+        var (alice, _) = await WsClient.HelloAsync(a.WsUrl, "alice");
+        await alice.JoinAsync("dev");
+        var (bob, _) = await WsClient.HelloAsync(b.WsUrl, "bob");
+        await bob.JoinAsync("dev");
+
+        var acked = new List<long>();
+        var failed = 0;
+        using var stop = new CancellationTokenSource();
+        var streaming = Task.Run(async () =>
+        {
+            for (var i = 1; !stop.IsCancellationRequested; i++)
+            {
+                if (await alice.SendAndWaitAsync("dev", $"m{i}", i) is { } seq)
+                {
+                    lock (acked)
+                    {
+                        acked.Add(seq);
+                    }
+                }
+                else
+                {
+                    Interlocked.Increment(ref failed);
+                }
+
+                await Task.Delay(5);
+            }
+        });
+        int Acked()
+        {
+            lock (acked)
+            {
+                return acked.Count;
+            }
+        }
+
+        await RecordingWait.UntilAsync(() => Acked() >= 50, "50 acks before the outage");
+        redis.Kill();
+        var backplane = a.Services.GetRequiredService<IBackplane>();
+        await RecordingWait.UntilAsync(() => !backplane.IsReady, "the node to report not ready");
+        await RecordingWait.UntilAsync(() => Volatile.Read(ref failed) > 0, "a send to fail while Redis is away");
+        Assert.Equal(WebSocketStateOpen, alice.Socket.State); // the node stays up for its clients
+
+        await redis.StartAsync();
+        var atRestart = Acked();
+        await RecordingWait.UntilAsync(() => backplane.IsReady, "the node to be ready again");
+        await RecordingWait.UntilAsync(() => Acked() >= atRestart + 50, "50 acks after the outage");
+        await stop.CancelAsync();
+        await streaming.WaitAsync(TimeSpan.FromSeconds(20));
+
+        long last;
+        lock (acked)
+        {
+            last = acked.Max();
+        }
+
+        var seqs = (await bob.MessagesUntilAsync(last)).Select(m => m.Long("seq")).ToList();
+        Assert.Equal(Enumerable.Range(1, (int)last).Select(s => (long)s), seqs); // every acked message once, in order
+        Assert.Subset(seqs.ToHashSet(), acked.ToHashSet());
+    }
+
+    private const System.Net.WebSockets.WebSocketState WebSocketStateOpen = System.Net.WebSockets.WebSocketState.Open;
+}
