@@ -6,8 +6,9 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
-# Debian packages the tests use: a real Redis for the backplane tests.
-packages=(redis-server)
+# Debian packages the tests use: a real Redis for the backplane tests, and a real Chromium
+# (headless) for the browser tests of the chat page and the dashboard.
+packages=(redis-server chromium)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

@@ -18,4 +18,6 @@ if (parse.Action is ParseErrorAction && parse.Errors.Count > 0)
     return 2;
 }
 
-return await parse.InvokeAsync();
+// Ctrl+C and SIGTERM cancel the command's token; commands shut down gracefully (serve closes every
+// connection with 1001 and flushes), so give them time before the process is ended regardless.
+return await parse.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = TimeSpan.FromSeconds(60) });

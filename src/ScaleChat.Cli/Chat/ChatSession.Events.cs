@@ -56,7 +56,7 @@ internal sealed partial class ChatSession
         }
         else
         {
-            _view.Show(ChatLine.Warning($"#{resumed.Room}: some messages sent while you were disconnected are no longer available"));
+            _view.Show(ChatLine.Warning($"#{resumed.Room}: messages sent while you were away may be missing: the server's history no longer holds them (it restarted, or too much was said)"));
         }
     }
 }

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Microsoft.Extensions.Hosting;
 using ScaleChat.Backplane.Redis;
 using ScaleChat.Server.Hosting;
 
@@ -46,12 +47,14 @@ internal static class ServeCommand
             try
             {
                 var app = ScaleChatServer.Build([.. args], builder => builder.Services.AddScaleChatRedis(builder.Configuration));
-                await app.RunAsync();
+                await app.StartAsync(cancellationToken);
+                await app.WaitForShutdownAsync(cancellationToken);
                 return 0;
             }
             catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or IOException)
             {
-                await Console.Error.WriteLineAsync($"scalechat serve: {ex.Message}");
+                // One line: argument exceptions add "Actual value was ..." on a second line.
+                await Console.Error.WriteLineAsync($"scalechat serve: {ex.Message.Split('\n')[0].Trim()}");
                 return 2;
             }
         });

@@ -1,7 +1,6 @@
-using System.Buffers;
-using System.Text.Encodings.Web;
 using System.Text.Json;
 using ScaleChat.Protocol;
+using ScaleChat.Protocol.Frames;
 
 namespace ScaleChat.Client.Wire;
 
@@ -11,22 +10,9 @@ namespace ScaleChat.Client.Wire;
 /// </summary>
 internal static class ClientFrames
 {
-    // Relaxed escaping keeps non-ASCII text as UTF-8; control characters are still escaped, so no
-    // raw newline can appear inside an object.
-    private static readonly JsonWriterOptions WriterOptions = new()
-    {
-        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
-        SkipValidation = true,
-    };
-
-    [ThreadStatic]
-    private static ArrayBufferWriter<byte>? t_buffer;
-    [ThreadStatic]
-    private static Utf8JsonWriter? t_writer;
-
     public static byte[] Hello(string name, string? token, bool presence)
     {
-        var w = Begin("hello"u8);
+        var w = FrameWriter.Begin("hello"u8);
         w.WriteString("name"u8, name);
         if (token is not null)
         {
@@ -38,12 +24,12 @@ internal static class ClientFrames
             w.WriteBoolean("presence"u8, true);
         }
 
-        return End();
+        return FrameWriter.End();
     }
 
     public static byte[] Join(string room, RoomPosition? after, bool presence, long @ref)
     {
-        var w = Begin("join"u8);
+        var w = FrameWriter.Begin("join"u8);
         w.WriteString("room"u8, room);
         if (after is { } position)
         {
@@ -59,7 +45,7 @@ internal static class ClientFrames
         }
 
         w.WriteNumber("ref"u8, @ref);
-        return End();
+        return FrameWriter.End();
     }
 
     public static byte[] Leave(string room, long @ref) => RoomOnly("leave"u8, room, @ref);
@@ -68,7 +54,7 @@ internal static class ClientFrames
 
     public static byte[] Send(string? room, string? to, string text, long @ref)
     {
-        var w = Begin("send"u8);
+        var w = FrameWriter.Begin("send"u8);
         if (room is not null)
         {
             w.WriteString("room"u8, room);
@@ -80,12 +66,12 @@ internal static class ClientFrames
 
         w.WriteString("text"u8, text);
         w.WriteNumber("ref"u8, @ref);
-        return End();
+        return FrameWriter.End();
     }
 
     public static byte[] History(string room, long before, int limit, long @ref)
     {
-        var w = Begin("history"u8);
+        var w = FrameWriter.Begin("history"u8);
         w.WriteString("room"u8, room);
         if (before > 0)
         {
@@ -94,47 +80,21 @@ internal static class ClientFrames
 
         w.WriteNumber("limit"u8, limit);
         w.WriteNumber("ref"u8, @ref);
-        return End();
+        return FrameWriter.End();
     }
 
     public static byte[] Ping(long @ref)
     {
-        var w = Begin("ping"u8);
+        var w = FrameWriter.Begin("ping"u8);
         w.WriteNumber("ref"u8, @ref);
-        return End();
+        return FrameWriter.End();
     }
 
     private static byte[] RoomOnly(ReadOnlySpan<byte> type, string room, long @ref)
     {
-        var w = Begin(type);
+        var w = FrameWriter.Begin(type);
         w.WriteString("room"u8, room);
         w.WriteNumber("ref"u8, @ref);
-        return End();
-    }
-
-    private static Utf8JsonWriter Begin(ReadOnlySpan<byte> type)
-    {
-        var buffer = t_buffer ??= new ArrayBufferWriter<byte>(512);
-        buffer.ResetWrittenCount();
-        var w = t_writer ??= new Utf8JsonWriter(buffer, WriterOptions);
-        w.Reset(buffer);
-        w.WriteStartObject();
-        w.WriteString("type"u8, type);
-        return w;
-    }
-
-    private static byte[] End()
-    {
-        var w = t_writer!;
-        w.WriteEndObject();
-        w.Flush();
-        var bytes = t_buffer!.WrittenSpan.ToArray();
-        if (t_buffer.Capacity > 64 * 1024)
-        {
-            t_buffer = null;
-            t_writer = null;
-        }
-
-        return bytes;
+        return FrameWriter.End();
     }
 }

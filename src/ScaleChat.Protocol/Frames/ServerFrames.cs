@@ -1,6 +1,4 @@
-using System.Buffers;
 using System.Globalization;
-using System.Text.Encodings.Web;
 using System.Text.Json;
 
 namespace ScaleChat.Protocol.Frames;
@@ -11,25 +9,12 @@ namespace ScaleChat.Protocol.Frames;
 /// </summary>
 public static class ServerFrames
 {
-    // Relaxed escaping keeps non-ASCII text as UTF-8 rather than \uXXXX; control characters,
-    // quotes and backslashes are still escaped, so no raw newline can appear inside an object.
-    private static readonly JsonWriterOptions WriterOptions = new()
-    {
-        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
-        SkipValidation = true,
-    };
-
-    [ThreadStatic]
-    private static ArrayBufferWriter<byte>? t_buffer;
-    [ThreadStatic]
-    private static Utf8JsonWriter? t_writer;
-
     /// <summary>The answer to a valid <c>hello</c>.</summary>
     public static byte[] Welcome(string user, string session, string node, ProtocolLimits limits, IEnumerable<KeyValuePair<string, RoomPosition>> rooms)
     {
         ArgumentNullException.ThrowIfNull(limits);
         ArgumentNullException.ThrowIfNull(rooms);
-        var w = Begin("welcome"u8);
+        var w = FrameWriter.Begin("welcome"u8);
         w.WriteString("user"u8, user);
         w.WriteString("session"u8, session);
         w.WriteString("node"u8, node);
@@ -51,13 +36,13 @@ public static class ServerFrames
         }
 
         w.WriteEndArray();
-        return End();
+        return FrameWriter.End();
     }
 
     /// <summary>The answer to <c>join</c>; <paramref name="recovered"/> only when the join had <c>after</c>.</summary>
     public static byte[] Joined(string room, RoomPosition position, bool? recovered)
     {
-        var w = Begin("joined"u8);
+        var w = FrameWriter.Begin("joined"u8);
         w.WriteString("room"u8, room);
         w.WriteNumber("seq"u8, position.Seq);
         w.WriteString("epoch"u8, position.Epoch);
@@ -66,30 +51,30 @@ public static class ServerFrames
             w.WriteBoolean("recovered"u8, r);
         }
 
-        return End();
+        return FrameWriter.End();
     }
 
     /// <summary>The answer to <c>leave</c>.</summary>
     public static byte[] Left(string room)
     {
-        var w = Begin("left"u8);
+        var w = FrameWriter.Begin("left"u8);
         w.WriteString("room"u8, room);
-        return End();
+        return FrameWriter.End();
     }
 
     /// <summary>A chat message; <paramref name="withRef"/> for the sending connection's own copy.</summary>
     public static byte[] Message(ChatMessage message, bool withRef = false)
     {
         ArgumentNullException.ThrowIfNull(message);
-        var w = Begin("message"u8);
+        var w = FrameWriter.Begin("message"u8);
         WriteMessageFields(w, message, withRef);
-        return End();
+        return FrameWriter.End();
     }
 
     /// <summary>The acknowledgement of an accepted <c>send</c>.</summary>
     public static byte[] Ack(MessageRef @ref, string id, long seq)
     {
-        var w = Begin("ack"u8);
+        var w = FrameWriter.Begin("ack"u8);
         @ref.WriteTo(w);
         w.WriteString("id"u8, id);
         if (seq > 0)
@@ -97,14 +82,14 @@ public static class ServerFrames
             w.WriteNumber("seq"u8, seq);
         }
 
-        return End();
+        return FrameWriter.End();
     }
 
     /// <summary>The answer to <c>who</c>.</summary>
     public static byte[] Members(string room, IEnumerable<string> members)
     {
         ArgumentNullException.ThrowIfNull(members);
-        var w = Begin("presence"u8);
+        var w = FrameWriter.Begin("presence"u8);
         w.WriteString("room"u8, room);
         w.WriteStartArray("members"u8);
         foreach (var member in members)
@@ -113,24 +98,24 @@ public static class ServerFrames
         }
 
         w.WriteEndArray();
-        return End();
+        return FrameWriter.End();
     }
 
     /// <summary>A presence event: <paramref name="user"/> joined (or left) <paramref name="room"/>.</summary>
     public static byte[] PresenceEvent(string room, string user, bool joined)
     {
-        var w = Begin("presence"u8);
+        var w = FrameWriter.Begin("presence"u8);
         w.WriteString("room"u8, room);
         w.WriteString("event"u8, joined ? "join"u8 : "leave"u8);
         w.WriteString("user"u8, user);
-        return End();
+        return FrameWriter.End();
     }
 
     /// <summary>The answer to <c>history</c>: messages oldest first.</summary>
     public static byte[] History(string room, IReadOnlyList<ChatMessage> messages)
     {
         ArgumentNullException.ThrowIfNull(messages);
-        var w = Begin("history"u8);
+        var w = FrameWriter.Begin("history"u8);
         w.WriteString("room"u8, room);
         w.WriteStartArray("messages"u8);
         foreach (var message in messages)
@@ -142,25 +127,25 @@ public static class ServerFrames
         }
 
         w.WriteEndArray();
-        return End();
+        return FrameWriter.End();
     }
 
     /// <summary>The answer to <c>ping</c>.</summary>
     public static byte[] Pong(MessageRef @ref)
     {
-        var w = Begin("pong"u8);
+        var w = FrameWriter.Begin("pong"u8);
         @ref.WriteTo(w);
-        return End();
+        return FrameWriter.End();
     }
 
     /// <summary>An error about one object.</summary>
     public static byte[] Error(string code, string message, MessageRef @ref = default)
     {
-        var w = Begin("error"u8);
+        var w = FrameWriter.Begin("error"u8);
         w.WriteString("code"u8, code);
         w.WriteString("message"u8, message);
         @ref.WriteTo(w);
-        return End();
+        return FrameWriter.End();
     }
 
     /// <summary>An error about one object.</summary>
@@ -173,7 +158,7 @@ public static class ServerFrames
     public static byte[] Legacy(ChatMessage message)
     {
         ArgumentNullException.ThrowIfNull(message);
-        var w = Start();
+        var w = FrameWriter.Start();
         w.WriteStartObject();
         if (message.Echo?.MessageIdJson is { } id)
         {
@@ -200,7 +185,7 @@ public static class ServerFrames
         w.WriteString("room"u8, message.Room);
         w.WriteString("clientId"u8, message.From);
         w.WriteString("message"u8, message.Text);
-        return End();
+        return FrameWriter.End();
     }
 
     /// <summary>Server time as RFC 3339 UTC with milliseconds.</summary>
@@ -237,38 +222,5 @@ public static class ServerFrames
         {
             w.WriteBoolean("legacy"u8, true);
         }
-    }
-
-    private static Utf8JsonWriter Begin(ReadOnlySpan<byte> type)
-    {
-        var w = Start();
-        w.WriteStartObject();
-        w.WriteString("type"u8, type);
-        return w;
-    }
-
-    private static Utf8JsonWriter Start()
-    {
-        var buffer = t_buffer ??= new ArrayBufferWriter<byte>(1024);
-        buffer.ResetWrittenCount();
-        var writer = t_writer ??= new Utf8JsonWriter(buffer, WriterOptions);
-        writer.Reset(buffer);
-        return writer;
-    }
-
-    private static byte[] End()
-    {
-        var w = t_writer!;
-        w.WriteEndObject();
-        w.Flush();
-        var bytes = t_buffer!.WrittenSpan.ToArray();
-        if (t_buffer.Capacity > 256 * 1024)
-        {
-            // A long history answer may have grown the buffer; do not keep it per thread.
-            t_buffer = null;
-            t_writer = null;
-        }
-
-        return bytes;
     }
 }

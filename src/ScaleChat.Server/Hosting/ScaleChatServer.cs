@@ -61,17 +61,20 @@ public static partial class ScaleChatServer
         services.AddSingleton<IBackplane>(sp => new InMemoryBackplane(sp.GetRequiredService<NodeIdentity>().Id, options.HistorySize));
         services.AddSingleton<ChatHub>();
         services.AddHostedService<ChatHubLifetime>();
+        StatsEndpoint.AddStats(services);
         services.Configure<HostOptions>(host => host.ShutdownTimeout = options.ShutdownTimeout + options.CloseTimeout);
         services.Configure<WebSocketOptions>(ws => ws.KeepAliveInterval = TimeSpan.FromSeconds(30));
         return services;
     }
 
-    /// <summary>Adds the WebSocket endpoints and the routes that go with them.</summary>
+    /// <summary>Adds the WebSocket endpoints, the browser pages and the routes that go with them.</summary>
     public static WebApplication MapScaleChat(WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
+        WebPages.Map(app);
         app.UseWebSockets();
         ChatEndpoints.Map(app);
+        StatsEndpoint.Map(app);
         return app;
     }
 

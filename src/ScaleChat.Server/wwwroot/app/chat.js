@@ -1,0 +1,280 @@
+// The chat page: a name, rooms with unread counts, private conversations, who is online,
+// history on scroll-up and a connection that comes back by itself.
+import { ChatConnection, NAME_RULE, serverUrl } from './connection.js';
+import { $, h, setText, shortTime } from './dom.js';
+
+const PAGE_SIZE = 50;
+const NAME_KEY = 'scalechat.name';
+
+const convs = new Map(); // key → conversation
+let conn = null;
+let me = null;
+let current = null;
+
+const roomKey = room => `room:${room}`;
+const userKey = user => `user:${user}`;
+
+function conversation(kind, name) {
+  const key = kind === 'room' ? roomKey(name) : userKey(name);
+  let conv = convs.get(key);
+  if (!conv) {
+    conv = {
+      key, kind, name, unread: 0, ids: new Set(), list: h('ol', { class: 'message-list' }),
+      oldestSeq: 0, complete: kind !== 'room', loading: false, members: new Set(),
+    };
+    convs.set(key, conv);
+    renderConvList();
+  }
+  return conv;
+}
+
+// ---- rendering -------------------------------------------------------------------------------
+
+function renderConvList() {
+  for (const [listId, kind] of [['rooms', 'room'], ['privates', 'user']]) {
+    const items = [...convs.values()]
+      .filter(c => c.kind === kind)
+      .sort((a, b) => (a.name === 'global' ? -1 : b.name === 'global' ? 1 : a.name.localeCompare(b.name)))
+      .map(c => h('li', { 'data-key': c.key, 'data-name': c.name, class: c === current ? 'active' : '' },
+        h('button', { type: 'button', onclick: () => select(c) },
+          h('span', { class: 'conv-name' }, kind === 'room' ? `# ${c.name}` : `@ ${c.name}`),
+          c.unread > 0 ? h('span', { class: 'unread', 'aria-label': `${c.unread} unread` }, String(c.unread)) : null)));
+    $(listId).replaceChildren(...items);
+  }
+}
+
+function renderMembers() {
+  const members = current?.kind === 'room' ? [...current.members].sort() : [];
+  setText($('member-count'), current?.kind === 'room' ? String(members.length) : '');
+  $('members').replaceChildren(...members.map(name => h('li', { 'data-user': name, class: name === me ? 'self' : '' },
+    h('button', { type: 'button', title: name === me ? 'you' : `Message ${name} privately`, disabled: name === me, onclick: () => select(conversation('user', name)) },
+      name, name === me ? h('span', { class: 'you' }, ' (you)') : null))));
+  setText($('toggle-members'), `Online (${members.length})`);
+}
+
+function renderHistoryState() {
+  const c = current;
+  let text = '';
+  if (c?.kind === 'room') text = c.loading ? 'Loading older messages…' : c.complete ? `This is the beginning of #${c.name}.` : 'Scroll up for older messages.';
+  else if (c) text = `Private conversation with ${c.name}. Private messages are not kept in history.`;
+  setText($('history-state'), text);
+}
+
+function messageItem(m) {
+  const own = m.from === me && !m.legacy;
+  const classes = ['msg', own ? 'own' : '', m.legacy ? 'legacy' : ''].filter(Boolean).join(' ');
+  return h('li', { class: classes, 'data-seq': m.seq ?? '', 'data-id': m.id ?? '' },
+    h('div', { class: 'meta' },
+      h('span', { class: 'from' }, String(m.from ?? '?')),
+      m.legacy ? h('span', { class: 'tag', title: 'sent by a legacy client: the name is not verified' }, 'unverified') : null,
+      h('time', { dateTime: new Date(m.ts).toISOString(), title: new Date(m.ts).toLocaleString() }, shortTime(m.ts))),
+    h('div', { class: 'text' }, String(m.text ?? '')));
+}
+
+function notice(conv, text, kind = 'info') {
+  conv.list.append(h('li', { class: `notice ${kind}`, role: kind === 'lost' ? 'alert' : null }, text));
+  if (conv === current) scrollToBottom();
+}
+
+const messagesEl = () => $('messages');
+const nearBottom = () => {
+  const el = messagesEl();
+  return el.scrollHeight - el.scrollTop - el.clientHeight < 80;
+};
+const scrollToBottom = () => { messagesEl().scrollTop = messagesEl().scrollHeight; };
+
+function select(conv) {
+  current = conv;
+  conv.unread = 0;
+  $('messages').replaceChildren($('history-state'), conv.list);
+  setText($('conv-title'), conv.kind === 'room' ? `# ${conv.name}` : `@ ${conv.name}`);
+  $('leave').hidden = conv.kind !== 'room' || conv.name === 'global';
+  $('chat').dataset.current = conv.key;
+  $('text').placeholder = conv.kind === 'room' ? `Message #${conv.name}` : `Message ${conv.name} privately`;
+  renderConvList();
+  renderMembers();
+  renderHistoryState();
+  scrollToBottom();
+  if (conv.kind === 'room') conn.who(conv.name);
+  $('chat').classList.remove('show-members');
+}
+
+// ---- incoming --------------------------------------------------------------------------------
+
+function onMessage(m) {
+  const conv = m.room ? conversation('room', m.room) : conversation('user', m.from === me ? m.to : m.from);
+  if (m.id && conv.ids.has(m.id)) return;
+  if (m.id) conv.ids.add(m.id);
+  const follow = conv === current && (nearBottom() || m.from === me);
+  conv.list.append(messageItem(m));
+  if (conv.oldestSeq === 0 && m.seq > 0) conv.oldestSeq = m.seq;
+  if (conv !== current || document.hidden) {
+    if (m.from !== me) conv.unread++;
+    renderConvList();
+  }
+  if (follow) scrollToBottom();
+}
+
+function onHistory({ room, messages }) {
+  const conv = convs.get(roomKey(room));
+  if (!conv) return;
+  conv.loading = false;
+  const older = messages.filter(m => m.seq > 0 && (conv.oldestSeq === 0 || m.seq < conv.oldestSeq) && !conv.ids.has(m.id));
+  if (messages.length < PAGE_SIZE || older.length === 0 || older[0].seq <= 1) conv.complete = true;
+  if (older.length > 0) {
+    const el = messagesEl();
+    const fromBottom = el.scrollHeight - el.scrollTop;
+    older.forEach(m => conv.ids.add(m.id));
+    conv.list.prepend(...older.map(messageItem));
+    conv.oldestSeq = older[0].seq;
+    if (conv === current) el.scrollTop = el.scrollHeight - fromBottom;
+  }
+  if (conv === current) renderHistoryState();
+}
+
+function loadOlder(conv, beforeSeq) {
+  if (conv.kind !== 'room' || conv.complete || conv.loading) return;
+  conv.loading = conn.history(conv.name, beforeSeq, PAGE_SIZE);
+  if (conv === current) renderHistoryState();
+}
+
+function onRoomEntered(room, seq) {
+  const conv = conversation('room', room);
+  if (seq === 0) conv.complete = true;
+  else loadOlder(conv, seq + 1);
+  return conv;
+}
+
+function onPresence(p) {
+  const conv = convs.get(roomKey(p.room));
+  if (!conv) return;
+  if (Array.isArray(p.members)) conv.members = new Set(p.members);
+  else if (p.event === 'join') conv.members.add(p.user);
+  else if (p.event === 'leave') conv.members.delete(p.user);
+  if (conv === current) renderMembers();
+}
+
+function onResumed(r) {
+  const conv = convs.get(roomKey(r.room));
+  if (!conv) return;
+  if (!r.recovered) {
+    const why = r.lastSeen && r.lastSeen.epoch !== r.position.epoch
+      ? 'the server lost this room\'s history (it restarted with a new epoch)'
+      : 'they are no longer in the server\'s history';
+    notice(conv, `Reconnected, but messages sent while you were away may be missing: ${why}. (recovered: false)`, 'lost');
+    conv.complete = true;
+  }
+  if (conv === current) conn.who(conv.name);
+}
+
+function showError(text) {
+  setText($('error-text'), text);
+  $('error').hidden = false;
+}
+
+const STATE_TEXT = {
+  idle: () => 'Not connected',
+  connecting: () => 'Connecting…',
+  connected: d => `Connected${d.node ? ` to ${d.node}` : ''}`,
+  reconnecting: d => d.delay !== undefined ? `Reconnecting in ${(d.delay / 1000).toFixed(1)} s (attempt ${d.attempt}): ${d.reason}` : `Reconnecting (attempt ${d.attempt})…`,
+  closed: d => `Disconnected: ${d.reason ?? 'closed'}`,
+};
+
+function onState(d) {
+  const el = $('conn');
+  el.dataset.state = d.state;
+  setText(el, STATE_TEXT[d.state](d));
+  $('send').disabled = d.state !== 'connected';
+  $('composer').classList.toggle('offline', d.state !== 'connected');
+}
+
+// ---- outgoing --------------------------------------------------------------------------------
+
+function checkName(value, what) {
+  return NAME_RULE.test(value) ? null : `${what} must be 1-64 letters, digits, '-', '_' or '.'`;
+}
+
+function start(name, room) {
+  me = name;
+  localStorage.setItem(NAME_KEY, name);
+  setText($('me'), name);
+  $('login').hidden = true;
+  $('chat').hidden = false;
+  conn = new ChatConnection(serverUrl(room), name);
+  conn.addEventListener('state', e => onState(e.detail));
+  conn.addEventListener('welcome', e => {
+    const w = e.detail;
+    me = w.user;
+    setText($('me'), me);
+    if (w.reconnect) return;
+    for (const r of w.rooms ?? []) onRoomEntered(r.room, r.seq);
+    select(conversation('room', room && convs.has(roomKey(room)) ? room : 'global'));
+  });
+  conn.addEventListener('message', e => onMessage(e.detail));
+  conn.addEventListener('history', e => onHistory(e.detail));
+  conn.addEventListener('joined', e => select(onRoomEntered(e.detail.room, e.detail.seq)));
+  conn.addEventListener('left', e => {
+    const conv = convs.get(roomKey(e.detail.room));
+    if (!conv) return;
+    convs.delete(conv.key);
+    if (conv === current) select(conversation('room', 'global'));
+    renderConvList();
+  });
+  conn.addEventListener('presence', e => onPresence(e.detail));
+  conn.addEventListener('resumed', e => onResumed(e.detail));
+  conn.addEventListener('error', e => showError(`${e.detail.code}: ${e.detail.message ?? ''}`));
+  conn.connect();
+}
+
+function wire() {
+  const params = new URLSearchParams(location.search);
+  $('name').value = params.get('name') ?? localStorage.getItem(NAME_KEY) ?? '';
+  $('login-room').value = params.get('room') ?? '';
+  $('login-form').addEventListener('submit', e => {
+    e.preventDefault();
+    const name = $('name').value.trim();
+    const room = $('login-room').value.trim();
+    const problem = checkName(name, 'Your name') ?? (room ? checkName(room, 'The room') : null);
+    setText($('login-error'), problem ?? '');
+    if (!problem) start(name, room && room !== 'global' ? room : null);
+  });
+  $('composer').addEventListener('submit', e => {
+    e.preventDefault();
+    const input = $('text');
+    const text = input.value;
+    if (!text.trim() || !current) return;
+    const sent = current.kind === 'room' ? conn.send({ room: current.name, text }) : conn.send({ to: current.name, text });
+    if (sent !== null) input.value = '';
+  });
+  $('join-form').addEventListener('submit', e => {
+    e.preventDefault();
+    const room = $('join-room').value.trim();
+    const problem = checkName(room, 'A room name');
+    if (problem) return showError(problem);
+    if (convs.has(roomKey(room))) select(convs.get(roomKey(room)));
+    else if (!conn.join(room)) return showError('Not connected: try again when the connection is back.');
+    $('join-room').value = '';
+  });
+  $('dm-form').addEventListener('submit', e => {
+    e.preventDefault();
+    const user = $('dm-user').value.trim();
+    const problem = checkName(user, 'A user name');
+    if (problem) return showError(problem);
+    select(conversation('user', user));
+    $('dm-user').value = '';
+  });
+  $('leave').addEventListener('click', () => current?.kind === 'room' && conn.leave(current.name));
+  $('toggle-members').addEventListener('click', () => $('chat').classList.toggle('show-members'));
+  $('error-close').addEventListener('click', () => { $('error').hidden = true; });
+  $('messages').addEventListener('scroll', () => {
+    if (current && $('messages').scrollTop < 60) loadOlder(current, current.oldestSeq);
+  });
+  document.addEventListener('visibilitychange', () => {
+    if (!document.hidden && current && current.unread) {
+      current.unread = 0;
+      renderConvList();
+    }
+  });
+}
+
+wire();
