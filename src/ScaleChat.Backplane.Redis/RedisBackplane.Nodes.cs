@@ -78,24 +78,19 @@ public sealed partial class RedisBackplane
     public async ValueTask<IReadOnlyCollection<string>> GetMembersAsync(string room) =>
         [.. (await Db.HashKeysAsync(_names.RoomPresence(room))).Select(u => (string)u!)];
 
-    private Task AddUserToRedisAsync(string user)
-    {
-        var batch = Db.CreateBatch();
-        var added = Task.WhenAll(
-            batch.SetAddAsync(_names.UserNodes(user), _options.NodeId),
-            batch.SetAddAsync(_names.NodeUsers(_options.NodeId), user));
-        batch.Execute();
-        return added;
-    }
+    private Task AddUserToRedisAsync(string user) => UserInRedisAsync(user, online: true);
 
-    private Task RemoveUserFromRedisAsync(string user)
+    private Task RemoveUserFromRedisAsync(string user) => UserInRedisAsync(user, online: false);
+
+    /// <summary>Adds (or removes) this node in the user's nodes and the user in this node's users, in one round trip.</summary>
+    private Task UserInRedisAsync(string user, bool online)
     {
         var batch = Db.CreateBatch();
-        var removed = Task.WhenAll(
-            batch.SetRemoveAsync(_names.UserNodes(user), _options.NodeId),
-            batch.SetRemoveAsync(_names.NodeUsers(_options.NodeId), user));
+        var done = online
+            ? Task.WhenAll(batch.SetAddAsync(_names.UserNodes(user), _options.NodeId), batch.SetAddAsync(_names.NodeUsers(_options.NodeId), user))
+            : Task.WhenAll(batch.SetRemoveAsync(_names.UserNodes(user), _options.NodeId), batch.SetRemoveAsync(_names.NodeUsers(_options.NodeId), user));
         batch.Execute();
-        return removed;
+        return done;
     }
 
     /// <summary>Makes what Redis holds for this node agree with its local users and presence, both ways.</summary>
