@@ -205,4 +205,24 @@ public sealed class ClusterTests
         await bob.ExpectAsync("left");
         await RecordingWait.UntilAsync(() => server.SubscriptionSubscriberCount(channel) == 1, "b to unsubscribe");
     }
+
+    [Fact]
+    public async Task ANodeRestartedUnderItsNameForgetsWhoItHeldBefore()
+    {
+        await using var cluster = await Cluster.CreateAsync();
+        var a = await cluster.StartNodeAsync("a");
+        var (alice, _) = await WsClient.HelloAsync(a.WsUrl, "alice", presence: true);
+        await alice.JoinAsync("dev");
+        var phoenix = await cluster.StartProcessAsync("phoenix");
+        var (kate, _) = await WsClient.HelloAsync(phoenix.WsUrl, "kate");
+        await kate.JoinAsync("dev");
+        Assert.Equal("join", (await alice.ExpectAsync("presence")).Str("event"));
+
+        phoenix.Kill();
+        await cluster.StartProcessAsync("phoenix"); // back at once, before its heartbeat expired
+        var left = await alice.ExpectAsync("presence", TimeSpan.FromSeconds(15));
+        Assert.Equal(("leave", "kate"), (left.Str("event"), left.Str("user")));
+        await alice.SendAsync(new { type = "who", room = "dev" });
+        Assert.Equal(["alice"], (await alice.ExpectAsync("presence")).GetProperty("members").EnumerateArray().Select(m => m.GetString()!));
+    }
 }

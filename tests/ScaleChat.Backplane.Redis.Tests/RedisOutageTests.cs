@@ -77,4 +77,52 @@ public sealed class RedisOutageTests
     }
 
     private const System.Net.WebSockets.WebSocketState WebSocketStateOpen = System.Net.WebSockets.WebSocketState.Open;
+
+    [Fact]
+    public async Task ANodeStartedWhileRedisIsAwayComesUpNotReadyAndJoinsWhenRedisArrives()
+    {
+        using var redis = await RedisProcess.TryStartAsync(persistent: false)
+            ?? throw new InvalidOperationException("this test starts its own redis-server, and there is none on this machine");
+        redis.Kill();
+        await using var cluster = await Cluster.CreateAsync(redis.Address);
+        var a = await cluster.StartNodeAsync("a");
+        var backplane = a.Services.GetRequiredService<IBackplane>();
+        Assert.False(backplane.IsReady);
+
+        await redis.StartAsync();
+        await RecordingWait.UntilAsync(() => backplane.IsReady, "the node to be ready");
+        var b = await cluster.StartNodeAsync("b");
+        var (alice, _) = await WsClient.HelloAsync(a.WsUrl, "alice");
+        await alice.JoinAsync("dev");
+        var (bob, _) = await WsClient.HelloAsync(b.WsUrl, "bob");
+        await bob.JoinAsync("dev");
+        Assert.Equal(1, await bob.SendAndWaitAsync("dev", "made it", 1));
+        Assert.Equal("made it", (await alice.ExpectAsync("message")).Str("text"));
+    }
+
+    [Fact]
+    public async Task RedisRestartedWithoutItsDataClosesRoomMembersWith1012AndTheyLearnTheNewEpoch()
+    {
+        using var redis = await RedisProcess.TryStartAsync(persistent: false)
+            ?? throw new InvalidOperationException("this test starts its own redis-server, and there is none on this machine");
+        await using var cluster = await Cluster.CreateAsync(redis.Address);
+        var a = await cluster.StartNodeAsync("a");
+        var (alice, _) = await WsClient.HelloAsync(a.WsUrl, "alice");
+        var epoch = (await alice.JoinAsync("dev")).Str("epoch")!;
+        for (var i = 1; i <= 3; i++)
+        {
+            Assert.Equal(i, await alice.SendAndWaitAsync("dev", $"m{i}", i));
+        }
+
+        redis.Kill();
+        await redis.StartAsync(); // empty: the history is gone
+        var (code, _) = await alice.ExpectCloseAsync(TimeSpan.FromSeconds(20));
+        Assert.Equal(1012, code);
+
+        var (again, _) = await WsClient.HelloAsync(a.WsUrl, "alice");
+        var joined = await again.JoinAsync("dev", 3, epoch);
+        Assert.False(joined.GetProperty("recovered").GetBoolean());
+        Assert.NotEqual(epoch, joined.Str("epoch"));
+        Assert.Equal(0, joined.Long("seq"));
+    }
 }

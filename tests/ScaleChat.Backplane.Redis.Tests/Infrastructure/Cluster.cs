@@ -36,7 +36,8 @@ public sealed class Cluster : IAsyncDisposable
 
     public async Task<NodeProcess> StartProcessAsync(string node)
     {
-        var process = await NodeProcess.StartAsync(Settings(node));
+        // As an operator would start it: `scalechat serve --redis host:port ...`.
+        var process = await NodeProcess.StartAsync(["--redis", Redis, .. Settings(node).Where(s => !s.StartsWith("ScaleChat:Redis=", StringComparison.Ordinal)).Select(s => "--" + s)]);
         _nodes.Add(process);
         return process;
     }

@@ -29,12 +29,13 @@ public sealed class NodeProcess : IAsyncDisposable
         }
     }
 
-    public static async Task<NodeProcess> StartAsync(IEnumerable<string> settings)
+    /// <summary>Starts `scalechat serve` with <paramref name="arguments"/> after its address.</summary>
+    public static async Task<NodeProcess> StartAsync(IEnumerable<string> arguments)
     {
         var port = RedisProcess.FreePort();
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var arg in new[] { Path.Combine(AppContext.BaseDirectory, "scalechat.dll"), "serve", "--urls", $"http://127.0.0.1:{port}" }
-            .Concat(settings.Select(s => "--" + s)))
+            .Concat(arguments))
         {
             info.ArgumentList.Add(arg);
         }
