@@ -11,8 +11,7 @@ public sealed class RedisOutageTests
     [Fact]
     public async Task RedisRestartedUnderTrafficTheClusterRecoversByItself()
     {
-        using var redis = await RedisProcess.TryStartAsync(persistent: true)
-            ?? throw new InvalidOperationException("this test starts its own redis-server, and there is none on this machine");
+        using var redis = await RedisProcess.StartOwnAsync(persistent: true);
         await using var cluster = await Cluster.CreateAsync(redis.Address);
         var a = await cluster.StartNodeAsync("a");
         var b = await cluster.StartNodeAsync("b");
@@ -81,8 +80,7 @@ public sealed class RedisOutageTests
     [Fact]
     public async Task ANodeStartedWhileRedisIsAwayComesUpNotReadyAndJoinsWhenRedisArrives()
     {
-        using var redis = await RedisProcess.TryStartAsync(persistent: false)
-            ?? throw new InvalidOperationException("this test starts its own redis-server, and there is none on this machine");
+        using var redis = await RedisProcess.StartOwnAsync(persistent: false);
         redis.Kill();
         await using var cluster = await Cluster.CreateAsync(redis.Address);
         var a = await cluster.StartNodeAsync("a");
@@ -103,8 +101,7 @@ public sealed class RedisOutageTests
     [Fact]
     public async Task RedisRestartedWithoutItsDataClosesRoomMembersWith1012AndTheyLearnTheNewEpoch()
     {
-        using var redis = await RedisProcess.TryStartAsync(persistent: false)
-            ?? throw new InvalidOperationException("this test starts its own redis-server, and there is none on this machine");
+        using var redis = await RedisProcess.StartOwnAsync(persistent: false);
         await using var cluster = await Cluster.CreateAsync(redis.Address);
         var a = await cluster.StartNodeAsync("a");
         var (alice, _) = await WsClient.HelloAsync(a.WsUrl, "alice");

@@ -41,6 +41,11 @@ public sealed class RedisProcess : IDisposable
         }
     }
 
+    /// <summary>Starts a redis-server for one test; fails (never skips) when there is none.</summary>
+    public static async Task<RedisProcess> StartOwnAsync(bool persistent) =>
+        await TryStartAsync(persistent) ?? throw new InvalidOperationException(
+            "this test starts its own redis-server, and there is none on this machine (install redis-server)");
+
     /// <summary>Starts (again) on the same port and waits until it answers.</summary>
     public async Task StartAsync()
     {
