@@ -24,32 +24,32 @@ public sealed partial class RedisBackplane
             }
 
             var subscription = new RoomSubscription(room);
-            // Hold the room's messages until its position is known: that is where its stream starts.
-            await subscription.Gate.WaitAsync();
+            var channel = _names.RoomChannel(room);
+            subscription.Queue = await _redis!.GetSubscriber().SubscribeAsync(channel);
+            subscription.Queue.OnMessage(message => OnRoomChannelAsync(subscription, message));
             try
             {
-                var subscriber = _redis!.GetSubscriber();
-                subscription.Queue = await subscriber.SubscribeAsync(_names.RoomChannel(room));
-                subscription.Queue.OnMessage(message => OnRoomChannelAsync(subscription, message));
+                // Redis may take the SUBSCRIBE after the call returns. A marker that comes back on the
+                // channel proves it has; what was published before it is in the position read next.
+                await Db.PublishAsync(channel, $"s\n{subscription.Marker}");
+                await subscription.Active.Task.WaitAsync(TimeSpan.FromSeconds(10));
+                await subscription.Gate.WaitAsync();
                 try
                 {
-                    // A round trip behind the SUBSCRIBE on the same connection: once it is back, Redis has
-                    // the subscription, so the position read next is where this node's stream starts.
-                    await subscriber.PingAsync();
                     (subscription.LastSeq, subscription.Epoch) = await GetPositionAsync(room);
                 }
-                catch
+                finally
                 {
-                    await subscription.Queue.UnsubscribeAsync();
-                    throw;
+                    subscription.Gate.Release();
                 }
-
-                _rooms[room] = subscription;
             }
-            finally
+            catch
             {
-                subscription.Gate.Release();
+                await subscription.Queue.UnsubscribeAsync();
+                throw;
             }
+
+            _rooms[room] = subscription;
         }
         finally
         {
@@ -88,6 +88,21 @@ public sealed partial class RedisBackplane
         try
         {
             var data = (byte[])channelMessage.Message!;
+            if (data[0] == (byte)'s')
+            {
+                if (data.AsSpan(2).SequenceEqual(Encoding.ASCII.GetBytes(room.Marker)))
+                {
+                    room.Active.TrySetResult();
+                }
+
+                return;
+            }
+
+            if (!room.Active.Task.IsCompleted)
+            {
+                return; // published before this node's position is read: that position covers it
+            }
+
             await room.Gate.WaitAsync(_stopping.Token);
             try
             {
@@ -202,6 +217,12 @@ public sealed partial class RedisBackplane
         public string Name { get; } = name;
 
         public SemaphoreSlim Gate { get; } = new(1, 1);
+
+        /// <summary>What this node publishes to learn that its subscription is in place.</summary>
+        public string Marker { get; } = Guid.NewGuid().ToString("N");
+
+        /// <summary>Completes when the marker came back: the subscription is in place.</summary>
+        public TaskCompletionSource Active { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
         public ChannelMessageQueue? Queue { get; set; }
 

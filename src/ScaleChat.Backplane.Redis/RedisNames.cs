@@ -33,7 +33,7 @@ internal sealed class RedisNames
     /// <summary>Hash: user → number of nodes where the user is present in the room.</summary>
     public RedisKey RoomPresence(string room) => new($"{_prefix}:room:{{{room}}}:presence");
 
-    /// <summary>Channel: the room's messages and presence events, to the nodes subscribed to it.</summary>
+    /// <summary>Channel: the room's messages, presence events and subscription markers, to the nodes subscribed to it.</summary>
     public RedisChannel RoomChannel(string room) => RedisChannel.Literal($"{_prefix}:room:{{{room}}}");
 
     /// <summary>Set: the nodes where the user has a connection.</summary>
