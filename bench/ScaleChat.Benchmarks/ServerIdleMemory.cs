@@ -10,7 +10,7 @@ namespace ScaleChat.Benchmarks;
 /// Memory per idle connection on the server: runs a server in this process, waits until the given
 /// number of clients (connected from another process, e.g. with "idle") have said hello, and divides
 /// what the managed heap and the working set grew by their number.
-/// Usage: server-idle --port 18092 --clients 5000
+/// Usage: server-idle --port 18092 --clients 5000 [--lean false]
 /// </summary>
 internal static class ServerIdleMemory
 {
@@ -18,11 +18,12 @@ internal static class ServerIdleMemory
     {
         var port = Flag(args, "--port") ?? "18092";
         var expected = int.Parse(Flag(args, "--clients") ?? "5000", CultureInfo.InvariantCulture);
-        var app = ScaleChatServer.Build([$"--urls=http://127.0.0.1:{port}", "--Logging:LogLevel:Default=Warning"]);
+        var lean = Flag(args, "--lean") ?? "true";
+        var app = ScaleChatServer.Build([$"--urls=http://127.0.0.1:{port}", "--Logging:LogLevel:Default=Warning", $"--ScaleChat:LeanUpgrade={lean}"]);
         await app.StartAsync();
         var hub = app.Services.GetRequiredService<ChatHub>();
         var (heapBefore, workingSetBefore) = Measure();
-        Console.WriteLine($"server listening on {port}; waiting for {expected} connections");
+        Console.WriteLine($"server listening on {port} (lean upgrade: {lean}); waiting for {expected} connections");
 
         var deadline = DateTime.UtcNow.AddMinutes(5);
         while (hub.UserCount < expected && DateTime.UtcNow < deadline)

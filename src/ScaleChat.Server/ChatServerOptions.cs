@@ -39,6 +39,13 @@ public sealed class ChatServerOptions
     public bool LegacyEnabled { get; set; } = true;
 
     /// <summary>
+    /// Whether WebSocket upgrades to /ws are served straight from the connection, without ASP.NET
+    /// Core's per-request objects (much less memory per idle connection). Off: every upgrade goes
+    /// through the HTTP pipeline.
+    /// </summary>
+    public bool LeanUpgrade { get; set; } = true;
+
+    /// <summary>
     /// Most connections held at once; 0 derives it from the process's open-file limit, leaving room for
     /// the files and sockets the server itself needs.
     /// </summary>

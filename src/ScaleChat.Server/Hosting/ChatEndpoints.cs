@@ -1,3 +1,4 @@
+using System.Net.WebSockets;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -54,16 +55,27 @@ internal static class ChatEndpoints
             var socket = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext
             {
                 SubProtocol = v1 ? ProtocolConstants.SubprotocolV1 : null,
+                KeepAliveInterval = KeepAliveInterval,
             });
-            var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger<Connection>();
-            var connection = new Connection(socket, legacy: !v1, hub, hub.Options, logger);
-            hub.Register(connection);
-            await connection.RunAsync(room);
+            await RunConnectionAsync(socket, v1, room, services);
         }
         finally
         {
             limiter.Release();
         }
+    }
+
+    /// <summary>How often the server pings an idle WebSocket, so that dead peers are noticed.</summary>
+    public static readonly TimeSpan KeepAliveInterval = TimeSpan.FromSeconds(30);
+
+    /// <summary>Runs an accepted WebSocket as a chat connection until it closes (both ways of accepting end here).</summary>
+    public static async Task RunConnectionAsync(WebSocket socket, bool v1, string? room, IServiceProvider services)
+    {
+        var hub = services.GetRequiredService<ChatHub>();
+        var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger<Connection>();
+        var connection = new Connection(socket, legacy: !v1, hub, hub.Options, logger);
+        hub.Register(connection);
+        await connection.RunAsync(room);
     }
 
     private static Task RefuseAsync(HttpContext context, ChatHub hub, int status, string reason, string message)

@@ -34,6 +34,12 @@ public static partial class ScaleChatServer
             builder.WebHost.UseUrls(DefaultUrl);
         }
 
+        if (builder.Configuration.GetValue($"{ChatServerOptions.SectionName}:{nameof(ChatServerOptions.LeanUpgrade)}", true))
+        {
+            builder.WebHost.ConfigureKestrel(kestrel => kestrel.ConfigureEndpointDefaults(listen =>
+                listen.Use(next => new UpgradeFastPath(next, listen.ApplicationServices).OnConnectionAsync)));
+        }
+
         AddScaleChat(builder.Services, builder.Configuration);
         return builder;
     }
@@ -63,7 +69,6 @@ public static partial class ScaleChatServer
         services.AddHostedService<ChatHubLifetime>();
         StatsEndpoint.AddStats(services);
         services.Configure<HostOptions>(host => host.ShutdownTimeout = options.ShutdownTimeout + options.CloseTimeout);
-        services.Configure<WebSocketOptions>(ws => ws.KeepAliveInterval = TimeSpan.FromSeconds(30));
         return services;
     }
 

@@ -1,0 +1,142 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Net.WebSockets;
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.Extensions.DependencyInjection;
+using ScaleChat.Protocol;
+
+namespace ScaleChat.Server.Hosting;
+
+/// <summary>
+/// Serves a plain WebSocket upgrade to <c>/ws</c> or <c>/ws/{room}</c> straight from the connection,
+/// without the HTTP request objects that ASP.NET Core keeps alive for the whole life of an upgraded
+/// request: that is most of what an idle connection costs. Anything else (other paths, a room that
+/// breaks the name rules, an unusual handshake, a server at its limit) goes on unchanged to the
+/// normal HTTP pipeline, which answers it as the <c>/ws</c> endpoint does.
+/// </summary>
+internal sealed class UpgradeFastPath(ConnectionDelegate next, IServiceProvider services)
+{
+    private const int MaxHeadBytes = 8 * 1024;
+    private static readonly byte[] HeadEnd = "\r\n\r\n"u8.ToArray();
+
+    public async Task OnConnectionAsync(ConnectionContext context)
+    {
+        var options = services.GetRequiredService<ChatServerOptions>();
+        var input = context.Transport.Input;
+        ReadOnlySequence<byte> buffer;
+        long headLength;
+        using (var timeout = new CancellationTokenSource(options.HandshakeTimeout))
+        using (timeout.Token.UnsafeRegister(static state => ((PipeReader)state!).CancelPendingRead(), input))
+        {
+            while (true)
+            {
+                var result = await input.ReadAsync();
+                buffer = result.Buffer;
+                headLength = IndexAfterHead(buffer);
+                if (headLength >= 0 || result.IsCompleted || result.IsCanceled || buffer.Length > MaxHeadBytes)
+                {
+                    break;
+                }
+
+                input.AdvanceTo(buffer.Start, buffer.End);
+            }
+        }
+
+        var limiter = services.GetRequiredService<ConnectionLimiter>();
+        if (headLength < 0 || !TryParse(buffer.Slice(0, headLength), out var request)
+            || (!request.V1 && !options.LegacyEnabled) || !limiter.TryAcquire())
+        {
+            input.AdvanceTo(buffer.Start); // consume nothing: the HTTP pipeline reads the same bytes
+            await next(context);
+            return;
+        }
+
+        try
+        {
+            input.AdvanceTo(buffer.GetPosition(headLength));
+            await context.Transport.Output.WriteAsync(Accept(request));
+            var socket = WebSocket.CreateFromStream(new DuplexPipeStream(context.Transport), new WebSocketCreationOptions
+            {
+                IsServer = true,
+                SubProtocol = request.V1 ? ProtocolConstants.SubprotocolV1 : null,
+                KeepAliveInterval = ChatEndpoints.KeepAliveInterval,
+            });
+            await ChatEndpoints.RunConnectionAsync(socket, request.V1, request.Room, services);
+        }
+        finally
+        {
+            limiter.Release();
+        }
+    }
+
+    private static long IndexAfterHead(ReadOnlySequence<byte> buffer)
+    {
+        var reader = new SequenceReader<byte>(buffer);
+        return reader.TryReadTo(out ReadOnlySequence<byte> _, HeadEnd, advancePastDelimiter: true) ? reader.Consumed : -1;
+    }
+
+    private readonly record struct UpgradeRequest(string? Room, bool V1, string Key);
+
+    /// <summary>A well-formed WebSocket upgrade of ours, or false for anything the HTTP pipeline should see.</summary>
+    private static bool TryParse(ReadOnlySequence<byte> head, out UpgradeRequest request)
+    {
+        request = default;
+        var text = Encoding.Latin1.GetString(head);
+        var lines = text.Split("\r\n");
+        var requestLine = lines[0].Split(' ');
+        if (requestLine is not ["GET", var target, "HTTP/1.1"])
+        {
+            return false;
+        }
+
+        var path = target.Split('?')[0];
+        string? room = null;
+        if (path != "/ws")
+        {
+            if (!path.StartsWith("/ws/", StringComparison.Ordinal) || !Names.IsValid(room = path[4..]))
+            {
+                return false;
+            }
+        }
+
+        string? upgrade = null, connection = null, version = null, key = null, protocols = null;
+        foreach (var line in lines.AsSpan(1))
+        {
+            var colon = line.IndexOf(':', StringComparison.Ordinal);
+            if (colon <= 0)
+            {
+                continue;
+            }
+
+            var value = line[(colon + 1)..].Trim();
+            switch (line[..colon].Trim().ToLowerInvariant())
+            {
+                case "upgrade": upgrade = value; break;
+                case "connection": connection = value; break;
+                case "sec-websocket-version": version = value; break;
+                case "sec-websocket-key": key = value; break;
+                case "sec-websocket-protocol": protocols = protocols is null ? value : $"{protocols},{value}"; break;
+            }
+        }
+
+        if (!string.Equals(upgrade, "websocket", StringComparison.OrdinalIgnoreCase) || version != "13" || key is not { Length: 24 }
+            || connection is null || !connection.Split(',').Any(t => t.Trim().Equals("upgrade", StringComparison.OrdinalIgnoreCase)))
+        {
+            return false;
+        }
+
+        var v1 = protocols is not null && protocols.Split(',').Any(p => p.Trim() == ProtocolConstants.SubprotocolV1);
+        request = new UpgradeRequest(room, v1, key);
+        return true;
+    }
+
+    private static byte[] Accept(UpgradeRequest request)
+    {
+        var accept = Convert.ToBase64String(SHA1.HashData(Encoding.ASCII.GetBytes(request.Key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11")));
+        var protocol = request.V1 ? $"Sec-WebSocket-Protocol: {ProtocolConstants.SubprotocolV1}\r\n" : "";
+        return Encoding.ASCII.GetBytes(
+            $"HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Accept: {accept}\r\n{protocol}\r\n");
+    }
+}
