@@ -55,6 +55,8 @@ public static class CloseCodes
     public const int MessageTooBig = 1009;
     /// <summary>Unexpected server error.</summary>
     public const int InternalError = 1011;
+    /// <summary>A room's history was lost (a new epoch began); reconnect and join again to learn it.</summary>
+    public const int ServiceRestart = 1012;
     /// <summary>The server is at its connection limit or overloaded; try again later.</summary>
     public const int TryAgainLater = 1013;
     /// <summary>Slow consumer: the client did not read fast enough and its send queue overflowed.</summary>

@@ -53,6 +53,17 @@ public sealed class ChatServerOptions
 
     /// <summary>How often one summary line is logged at Information; zero logs none.</summary>
     public TimeSpan SummaryInterval { get; set; } = TimeSpan.FromSeconds(10);
+    /// <summary>
+    /// The Redis to join other nodes through (a StackExchange.Redis configuration string such as
+    /// <c>localhost:6379</c>); null keeps the single-node in-memory backplane.
+    /// </summary>
+    public string? Redis { get; set; }
+
+    /// <summary>What every Redis key and channel name starts with, so that several clusters can share one Redis.</summary>
+    public string RedisPrefix { get; set; } = "scalechat";
+
+    /// <summary>Time after its last heartbeat when a node counts as dead and its users are forgotten.</summary>
+    public TimeSpan NodeTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>Throws when a setting is out of range, so a bad configuration fails at start-up.</summary>
     public void Validate()
@@ -65,6 +76,12 @@ public sealed class ChatServerOptions
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(HandshakeTimeout, TimeSpan.Zero);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(CloseTimeout, TimeSpan.Zero);
         ArgumentOutOfRangeException.ThrowIfLessThan(SummaryInterval, TimeSpan.Zero);
+        ArgumentOutOfRangeException.ThrowIfLessThan(NodeTimeout, TimeSpan.FromSeconds(1));
+        if (string.IsNullOrWhiteSpace(RedisPrefix) || RedisPrefix.Any(c => c is '{' or '}' || char.IsWhiteSpace(c)))
+        {
+            throw new ArgumentException("RedisPrefix must be a non-empty name without spaces or braces", nameof(RedisPrefix));
+        }
+
         if (NodeId is not null && !Names.IsValid(NodeId))
         {
             throw new ArgumentException("NodeId must be 1-64 ASCII letters, digits, '-', '_' or '.'", nameof(NodeId));

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Microsoft.Extensions.Hosting;
+using ScaleChat.Backplane.Redis;
 using ScaleChat.Server.Hosting;
 
 namespace ScaleChat.Cli.Serve;
@@ -11,12 +12,13 @@ internal static class ServeCommand
     {
         var urls = new Option<string?>("--urls") { Description = $"Addresses to listen on (default {ScaleChatServer.DefaultUrl})." };
         var node = new Option<string?>("--node") { Description = "This node's name in welcome.node (default: host name and a random suffix)." };
+        var redis = new Option<string?>("--redis") { Description = "Join other nodes through this Redis, e.g. localhost:6379 (default: a single node, in memory)." };
         var noLegacy = new Option<bool>("--no-legacy") { Description = "Refuse clients that ask for no subprotocol (the legacy scale-chat format)." };
         var logFormat = new Option<string?>("--log-format") { Description = "Console log format: simple (default), json or systemd." };
         logFormat.AcceptOnlyFromAmong("simple", "json", "systemd");
         var command = new Command("serve", "Run a ScaleChat server node. Other settings: --ScaleChat:Name=value, ScaleChat__Name variables or appsettings.json (docs/configuration.md).")
         {
-            urls, node, noLegacy, logFormat,
+            urls, node, redis, noLegacy, logFormat,
         };
 
         // Anything else on the line is ASP.NET Core configuration, e.g. --ScaleChat:HistorySize=5000.
@@ -39,6 +41,11 @@ internal static class ServeCommand
                 args.Add($"--Logging:Console:FormatterName={format}");
             }
 
+            if (parse.GetValue(redis) is { } r)
+            {
+                args.Add($"--ScaleChat:Redis={r}");
+            }
+
             if (parse.GetValue(noLegacy))
             {
                 args.Add("--ScaleChat:LegacyEnabled=false");
@@ -46,7 +53,7 @@ internal static class ServeCommand
 
             try
             {
-                var app = ScaleChatServer.Build([.. args]);
+                var app = ScaleChatServer.Build([.. args], builder => builder.Services.AddScaleChatRedis(builder.Configuration));
                 await app.StartAsync(cancellationToken);
                 await app.WaitForShutdownAsync(cancellationToken);
                 return 0;

@@ -85,6 +85,12 @@ public interface IBackplaneHandler
     /// <param name="originNode">The node of the connection that caused it.</param>
     /// <param name="originConnection">That connection, which is not told of its own event.</param>
     void OnPresence(string room, string user, bool joined, string originNode, long originConnection);
+
+    /// <summary>
+    /// The room's history was lost and its stream started again at seq 1 in a new epoch (a backplane
+    /// that lost its data): what its local members hold is no longer comparable with what comes next.
+    /// </summary>
+    void OnRoomReset(string room);
 }
 
 /// <summary>What <see cref="IBackplane.RecoverAsync"/> found.</summary>

@@ -107,6 +107,11 @@ internal sealed partial class ChatHubLifetime(
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
+        if (options.Redis is not null && backplane is InMemoryBackplane)
+        {
+            throw new InvalidOperationException("ScaleChat:Redis is set but this host has no Redis backplane registered (AddScaleChatRedis)");
+        }
+
         // The metrics exporters started before this service: give them every usual series from zero.
         hub.Metrics.Initialize();
         hub.BackplaneMetrics.Initialize();

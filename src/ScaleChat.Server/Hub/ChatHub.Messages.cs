@@ -147,4 +147,16 @@ internal sealed partial class ChatHub
             }
         }
     }
+
+    /// <summary>
+    /// The room's history is gone: close its local members with 1012 so that they reconnect and join
+    /// again, which tells them (<c>recovered: false</c>) rather than leaving them with seqs that repeat.
+    /// </summary>
+    public void OnRoomReset(string room)
+    {
+        foreach (var member in _rooms.Get(room)?.Members ?? [])
+        {
+            member.Connection.Close(CloseCodes.ServiceRestart, $"the history of room '{room}' was lost; join again");
+        }
+    }
 }

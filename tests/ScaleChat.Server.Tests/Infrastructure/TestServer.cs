@@ -37,7 +37,7 @@ public sealed class TestServer : IAsyncDisposable
     /// <summary>Starts a server; each setting is "Section:Key=value".</summary>
     public static Task<TestServer> StartAsync(params string[] settings) => StartAsync(null, settings);
 
-    /// <summary>Starts a server after <paramref name="configure"/> changed its builder (services, logging).</summary>
+    /// <summary>Starts a server with services added by <paramref name="configure"/>; each setting is "Section:Key=value".</summary>
     public static async Task<TestServer> StartAsync(Action<WebApplicationBuilder>? configure, params string[] settings)
     {
         var args = new List<string> { "--urls=http://127.0.0.1:0" };
