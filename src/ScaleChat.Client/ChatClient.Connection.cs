@@ -10,6 +10,10 @@ public sealed partial class ChatClient
     private WebSocketConnection? _connection;
     private TaskCompletionSource? _handshake;
     private bool _welcomedBefore;
+    private int _urlIndex;
+
+    /// <summary>The address the next connection goes to: <see cref="ChatClientOptions.Url"/> or one of the fallbacks.</summary>
+    private Uri CurrentUrl => _urlIndex == 0 ? _options.Url : _options.FallbackUrls[_urlIndex - 1];
 
     /// <summary>Opens a connection and completes when its <c>welcome</c> has been handled.</summary>
     private async Task OpenAsync(CancellationToken cancellationToken)
@@ -18,9 +22,10 @@ public sealed partial class ChatClient
         timeout.CancelAfter(_options.ConnectTimeout);
         var handshake = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         WebSocketConnection? connection = null;
+        var url = CurrentUrl;
         try
         {
-            connection = await WebSocketConnection.OpenAsync(_options, timeout.Token).ConfigureAwait(false);
+            connection = await WebSocketConnection.OpenAsync(_options, url, timeout.Token).ConfigureAwait(false);
             lock (_gate)
             {
                 ObjectDisposedException.ThrowIf(_lifetime.IsCancellationRequested, this);
@@ -51,8 +56,8 @@ public sealed partial class ChatClient
             {
                 ChatServerException or ChatConnectionException or ObjectDisposedException => ex,
                 OperationCanceledException when cancellationToken.IsCancellationRequested => ex,
-                OperationCanceledException => new ChatConnectionException($"no welcome from {_options.Url} within {_options.ConnectTimeout.TotalSeconds:0.#} s", ex),
-                _ => new ChatConnectionException($"cannot connect to {_options.Url}: {Describe(ex)}", ex),
+                OperationCanceledException => new ChatConnectionException($"no welcome from {url} within {_options.ConnectTimeout.TotalSeconds:0.#} s", ex),
+                _ => new ChatConnectionException($"cannot connect to {url}: {Describe(ex)}", ex),
             };
         }
     }
@@ -197,6 +202,7 @@ public sealed partial class ChatClient
             catch (Exception ex)
             {
                 error = ex;
+                _urlIndex = (_urlIndex + 1) % (_options.FallbackUrls.Count + 1); // try the next node
             }
         }
     }

@@ -8,6 +8,12 @@ public sealed class ChatClientOptions
     /// <summary>The server's WebSocket endpoint, e.g. <c>ws://localhost:8080/ws</c> (or <c>/ws/{room}</c>).</summary>
     public required Uri Url { get; init; }
 
+    /// <summary>
+    /// Other nodes of the same cluster. When a reconnect attempt fails, the next attempt goes to the
+    /// next address in turn (<see cref="Url"/> first), so a client whose node died resumes on another.
+    /// </summary>
+    public IReadOnlyList<Uri> FallbackUrls { get; init; } = [];
+
     /// <summary>The user name sent in <c>hello</c>: 1–64 ASCII letters, digits, '-', '_' or '.'.</summary>
     public required string Name { get; init; }
 
@@ -62,9 +68,13 @@ public sealed class ChatClientOptions
     internal void Validate()
     {
         ArgumentNullException.ThrowIfNull(Url);
-        if (Url.Scheme is not ("ws" or "wss"))
+        ArgumentNullException.ThrowIfNull(FallbackUrls);
+        foreach (var url in FallbackUrls.Prepend(Url))
         {
-            throw new ArgumentException($"the URL must start with ws:// or wss://, not '{Url.Scheme}://'", nameof(Url));
+            if (url.Scheme is not ("ws" or "wss"))
+            {
+                throw new ArgumentException($"the URL must start with ws:// or wss://, not '{url.Scheme}://'", nameof(Url));
+            }
         }
 
         if (!Protocol.Names.IsValid(Name))

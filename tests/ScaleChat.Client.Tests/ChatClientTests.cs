@@ -202,6 +202,29 @@ public sealed class ChatClientTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task WhenItsNodeIsGoneTheClientReconnectsToTheNextOne()
+    {
+        var first = await TestServer.StartAsync("ScaleChat:NodeId=first-node").Bounded();
+        await using var second = await TestServer.StartAsync("ScaleChat:NodeId=second-node").Bounded();
+        var (alice, events) = await Clients.ConnectAsync(first.WsUrl, "alice", o => new ChatClientOptions
+        {
+            Url = o.Url, Name = o.Name, ReconnectMinDelay = o.ReconnectMinDelay, FallbackUrls = [second.WsUrl],
+        });
+        await using var _ = alice;
+        Assert.Equal("first-node", alice.Node);
+
+        await first.DisposeAsync(); // the node goes away: 1001, then nothing listens there
+        await events.NextAsync<ConnectionStateChanged>(s => s.State == ConnectionState.Reconnecting);
+        await events.NextAsync<ConnectionStateChanged>(s => s.State == ConnectionState.Connected);
+        Assert.Equal("second-node", alice.Node);
+
+        var (bob, _) = await Clients.ConnectAsync(second, "bob");
+        await using var b = bob;
+        await bob.SendAsync("global", "found you").Bounded();
+        Assert.Equal("bob", (await events.NextAsync<ReceivedMessage>(m => m.Text == "found you")).From);
+    }
+
+    [Fact]
     public async Task ASendMadeWhileDisconnectedFailsClearlyWhenItCannotWait()
     {
         var (alice, events) = await ConnectThroughProxyAsync("alice", o => new ChatClientOptions { Url = o.Url, Name = o.Name, Reconnect = false });

@@ -7,4 +7,6 @@ namespace ScaleChat.Cli.Chat;
 /// <param name="Token">A JWT, when the server requires authentication.</param>
 /// <param name="Presence">Show who joins and leaves.</param>
 /// <param name="Plain">Line mode even on a terminal.</param>
-internal sealed record ChatArguments(Uri Url, string Name, string? Room = null, string? Token = null, bool Presence = false, bool Plain = false);
+/// <param name="FallbackUrls">Other nodes of the cluster, tried in turn when a reconnect fails.</param>
+internal sealed record ChatArguments(Uri Url, string Name, string? Room = null, string? Token = null, bool Presence = false, bool Plain = false,
+    IReadOnlyList<Uri>? FallbackUrls = null);

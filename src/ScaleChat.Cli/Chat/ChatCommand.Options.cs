@@ -16,6 +16,11 @@ internal static partial class ChatCommand
             DefaultValueFactory = _ => new Uri("ws://localhost:8080/ws"),
             CustomParser = ParseUrl,
         };
+        var fallback = new Option<Uri[]>("--fallback-url")
+        {
+            Description = "Another node of the cluster to reconnect to when the first cannot be reached (repeat for more).",
+            CustomParser = ParseUrls,
+        };
         var name = new Option<string>("--name") { Description = "Your user name: 1-64 ASCII letters, digits, '-', '_' or '.'.", Required = true };
         var room = new Option<string?>("--room") { Description = "A room to join and talk in (default: the URL's room, or global)." };
         var token = new Option<string?>("--token") { Description = "A JWT, when the server requires authentication." };
@@ -26,12 +31,13 @@ internal static partial class ChatCommand
 
         var command = new Command("chat", "Chat from the terminal; line by line when input or output is not a terminal.")
         {
-            url, name, room, token, presence, plain,
+            url, fallback, name, room, token, presence, plain,
         };
 
         command.SetAction((parse, cancellationToken) =>
         {
-            var arguments = new ChatArguments(parse.GetValue(url)!, parse.GetValue(name)!, parse.GetValue(room), parse.GetValue(token), parse.GetValue(presence), parse.GetValue(plain));
+            var arguments = new ChatArguments(parse.GetValue(url)!, parse.GetValue(name)!, parse.GetValue(room), parse.GetValue(token), parse.GetValue(presence), parse.GetValue(plain),
+                parse.GetValue(fallback) ?? []);
             return RunAsync(arguments, cancellationToken);
         });
         return command;
@@ -47,6 +53,24 @@ internal static partial class ChatCommand
 
         result.AddError($"--url must be a ws:// or wss:// URL, not '{text}'");
         return null;
+    }
+
+    private static Uri[] ParseUrls(ArgumentResult result)
+    {
+        var urls = new List<Uri>();
+        foreach (var token in result.Tokens)
+        {
+            if (Uri.TryCreate(token.Value, UriKind.Absolute, out var uri) && uri.Scheme is "ws" or "wss")
+            {
+                urls.Add(uri);
+            }
+            else
+            {
+                result.AddError($"--fallback-url must be a ws:// or wss:// URL, not '{token.Value}'");
+            }
+        }
+
+        return [.. urls];
     }
 
     private static void CheckName(OptionResult result, string flag)

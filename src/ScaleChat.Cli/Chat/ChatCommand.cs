@@ -19,7 +19,10 @@ internal static partial class ChatCommand
     public static async Task<int> RunAsync(ChatArguments arguments, TextReader input, TextWriter output, TextWriter error, bool terminal, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(arguments);
-        var options = new ChatClientOptions { Url = arguments.Url, Name = arguments.Name, Token = arguments.Token, Presence = arguments.Presence };
+        var options = new ChatClientOptions
+        {
+            Url = arguments.Url, FallbackUrls = arguments.FallbackUrls ?? [], Name = arguments.Name, Token = arguments.Token, Presence = arguments.Presence,
+        };
         await using var client = new ChatClient(options);
         var terminalView = terminal ? new TerminalView() : null;
         var session = new ChatSession(client, terminalView ?? (IChatView)new LineView(output));

@@ -48,7 +48,7 @@ internal sealed class WebSocketConnection : IDisposable
     }
 
     /// <summary>Opens a WebSocket asking for the <c>scalechat.v1</c> subprotocol.</summary>
-    public static async Task<WebSocketConnection> OpenAsync(ChatClientOptions options, CancellationToken cancellationToken)
+    public static async Task<WebSocketConnection> OpenAsync(ChatClientOptions options, Uri url, CancellationToken cancellationToken)
     {
         var socket = new ClientWebSocket();
         try
@@ -60,10 +60,10 @@ internal sealed class WebSocketConnection : IDisposable
                 socket.Options.KeepAliveTimeout = options.KeepAliveTimeout;
             }
 
-            await socket.ConnectAsync(options.Url, options.HttpInvoker ?? SharedInvoker.Value, cancellationToken).ConfigureAwait(false);
+            await socket.ConnectAsync(url, options.HttpInvoker ?? SharedInvoker.Value, cancellationToken).ConfigureAwait(false);
             if (socket.SubProtocol != ProtocolConstants.SubprotocolV1)
             {
-                throw new ChatConnectionException($"the server at {options.Url} does not speak {ProtocolConstants.SubprotocolV1}");
+                throw new ChatConnectionException($"the server at {url} does not speak {ProtocolConstants.SubprotocolV1}");
             }
 
             return new WebSocketConnection(socket);
