@@ -13,12 +13,12 @@ internal static class ClientIdleMemory
 {
     public static async Task<int> RunAsync(string[] args)
     {
-        var url = new Uri(Flag(args, "--url") ?? "ws://127.0.0.1:8080/ws");
-        var count = int.Parse(Flag(args, "--clients") ?? "5000", CultureInfo.InvariantCulture);
+        var url = new Uri(Probe.Flag(args, "--url") ?? "ws://127.0.0.1:8080/ws");
+        var count = int.Parse(Probe.Flag(args, "--clients") ?? "5000", CultureInfo.InvariantCulture);
 
         // Warm up: one client, so code, the shared handler and pools are not counted per client.
         var warm = await ConnectAsync(url, "warm");
-        var (heapBefore, workingSetBefore) = Measure();
+        var (heapBefore, workingSetBefore) = Probe.Memory();
         var clients = new List<ChatClient>(count);
         using var gate = new SemaphoreSlim(64);
         var tasks = Enumerable.Range(0, count).Select(async i =>
@@ -41,7 +41,7 @@ internal static class ClientIdleMemory
         await Task.WhenAll(tasks);
         var connectTime = started.Elapsed;
         await Task.Delay(TimeSpan.FromSeconds(3));
-        var (heapAfter, workingSetAfter) = Measure();
+        var (heapAfter, workingSetAfter) = Probe.Memory();
 
         Console.WriteLine($"clients: {count} (connected in {connectTime.TotalSeconds:0.0} s)");
         Console.WriteLine($"managed heap per idle client: {(heapAfter - heapBefore) / count:N0} bytes");
@@ -56,20 +56,5 @@ internal static class ClientIdleMemory
         var client = new ChatClient(new ChatClientOptions { Url = url, Name = name });
         await client.ConnectAsync();
         return client;
-    }
-
-    private static (long Heap, long WorkingSet) Measure()
-    {
-        GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
-        GC.WaitForPendingFinalizers();
-        GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
-        using var process = Process.GetCurrentProcess();
-        return (GC.GetTotalMemory(forceFullCollection: true), process.WorkingSet64);
-    }
-
-    private static string? Flag(string[] args, string name)
-    {
-        var i = Array.IndexOf(args, name);
-        return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
     }
 }

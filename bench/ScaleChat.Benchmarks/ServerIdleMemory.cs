@@ -16,13 +16,13 @@ internal static class ServerIdleMemory
 {
     public static async Task<int> RunAsync(string[] args)
     {
-        var port = Flag(args, "--port") ?? "18092";
-        var expected = int.Parse(Flag(args, "--clients") ?? "5000", CultureInfo.InvariantCulture);
-        var lean = Flag(args, "--lean") ?? "true";
+        var port = Probe.Flag(args, "--port") ?? "18092";
+        var expected = int.Parse(Probe.Flag(args, "--clients") ?? "5000", CultureInfo.InvariantCulture);
+        var lean = Probe.Flag(args, "--lean") ?? "true";
         var app = ScaleChatServer.Build([$"--urls=http://127.0.0.1:{port}", "--Logging:LogLevel:Default=Warning", $"--ScaleChat:LeanUpgrade={lean}"]);
         await app.StartAsync();
         var hub = app.Services.GetRequiredService<ChatHub>();
-        var (heapBefore, workingSetBefore) = Measure();
+        var (heapBefore, workingSetBefore) = Probe.Memory();
         Console.WriteLine($"server listening on {port} (lean upgrade: {lean}); waiting for {expected} connections");
 
         var deadline = DateTime.UtcNow.AddMinutes(5);
@@ -33,26 +33,11 @@ internal static class ServerIdleMemory
 
         await Task.Delay(TimeSpan.FromSeconds(3));
         var connections = hub.ConnectionCount;
-        var (heapAfter, workingSetAfter) = Measure();
+        var (heapAfter, workingSetAfter) = Probe.Memory();
         Console.WriteLine($"connections: {connections}");
         Console.WriteLine($"managed heap per idle connection: {(heapAfter - heapBefore) / Math.Max(1, connections):N0} bytes");
         Console.WriteLine($"working set per idle connection: {(workingSetAfter - workingSetBefore) / Math.Max(1, connections):N0} bytes");
         await app.StopAsync();
         return 0;
-    }
-
-    private static (long Heap, long WorkingSet) Measure()
-    {
-        GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
-        GC.WaitForPendingFinalizers();
-        GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
-        using var process = Process.GetCurrentProcess();
-        return (GC.GetTotalMemory(forceFullCollection: true), process.WorkingSet64);
-    }
-
-    private static string? Flag(string[] args, string name)
-    {
-        var i = Array.IndexOf(args, name);
-        return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
     }
 }

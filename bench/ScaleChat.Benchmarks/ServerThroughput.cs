@@ -16,7 +16,7 @@ internal static class ServerThroughput
 {
     public static async Task<int> RunAsync(string[] args)
     {
-        var url = new Uri(Flag(args, "--url") ?? "ws://127.0.0.1:8080/ws");
+        var url = new Uri(Probe.Flag(args, "--url") ?? "ws://127.0.0.1:8080/ws");
         var clients = Int(args, "--clients", 1000);
         var publishers = Int(args, "--publishers", 10);
         var rate = Int(args, "--rate", 400);
@@ -123,11 +123,5 @@ internal static class ServerThroughput
     }
 
     private static int Int(string[] args, string name, int fallback) =>
-        Flag(args, name) is { } value ? int.Parse(value, CultureInfo.InvariantCulture) : fallback;
-
-    private static string? Flag(string[] args, string name)
-    {
-        var i = Array.IndexOf(args, name);
-        return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
-    }
+        Probe.Flag(args, name) is { } value ? int.Parse(value, CultureInfo.InvariantCulture) : fallback;
 }

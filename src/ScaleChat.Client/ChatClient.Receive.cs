@@ -1,3 +1,4 @@
+using ScaleChat.Protocol.Frames;
 using System.Diagnostics;
 using ScaleChat.Client.Wire;
 using ScaleChat.Protocol;
@@ -13,7 +14,7 @@ public sealed partial class ChatClient
     /// <summary>Handles a received frame as the receive loop does; benchmarks drive the client through here.</summary>
     internal void HandleFrame(ReadOnlySpan<byte> frame)
     {
-        while (ServerFrameReader.TryTakeNext(ref frame, out var json))
+        while (ObjectSocket.TryTakeNext(ref frame, out var json))
         {
             OnObject(null!, json);
         }

@@ -51,8 +51,8 @@ public class ClientFramesTests
     public void BatchedObjectsAreCutIntoFramesBetweenObjects()
     {
         var objects = "{\"a\":1}\n{\"b\":22}\n{\"c\":333}\n"u8.ToArray();
-        Assert.Equal("{\"a\":1}\n{\"b\":22}\n{\"c\":333}".Length, WebSocketConnection.FrameEnd(objects, 65536));
-        Assert.Equal("{\"a\":1}\n{\"b\":22}".Length, WebSocketConnection.FrameEnd(objects, 20));
-        Assert.Equal("{\"a\":1}".Length, WebSocketConnection.FrameEnd(objects, 3));
+        Assert.Equal("{\"a\":1}\n{\"b\":22}\n{\"c\":333}".Length, ObjectSocket.FrameEnd(objects, 65536));
+        Assert.Equal("{\"a\":1}\n{\"b\":22}".Length, ObjectSocket.FrameEnd(objects, 20));
+        Assert.Equal("{\"a\":1}".Length, ObjectSocket.FrameEnd(objects, 3));
     }
 }

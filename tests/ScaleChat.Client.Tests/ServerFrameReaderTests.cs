@@ -1,3 +1,4 @@
+using ScaleChat.Protocol.Frames;
 using System.Text;
 using ScaleChat.Client.Wire;
 
@@ -9,7 +10,7 @@ public class ServerFrameReaderTests
     {
         var span = (ReadOnlySpan<byte>)Encoding.UTF8.GetBytes(frame);
         var objects = new List<string>();
-        while (ServerFrameReader.TryTakeNext(ref span, out var json))
+        while (ObjectSocket.TryTakeNext(ref span, out var json))
         {
             objects.Add(Encoding.UTF8.GetString(json));
         }

@@ -11,30 +11,6 @@ internal static class ServerFrameReader
 {
     private static readonly JsonReaderOptions ReaderOptions = new() { MaxDepth = 16 };
 
-    /// <summary>
-    /// Takes the next object off <paramref name="frame"/>: objects are separated by '\n', and blank
-    /// segments (a trailing newline, "\r\n" line ends) are skipped.
-    /// </summary>
-    /// <returns>False when the frame holds no more objects.</returns>
-    public static bool TryTakeNext(ref ReadOnlySpan<byte> frame, out ReadOnlySpan<byte> json)
-    {
-        while (!frame.IsEmpty)
-        {
-            var end = frame.IndexOf(ProtocolConstants.ObjectSeparator);
-            var segment = end < 0 ? frame : frame[..end];
-            frame = end < 0 ? default : frame[(end + 1)..];
-            segment = segment.Trim(" \t\r"u8);
-            if (!segment.IsEmpty)
-            {
-                json = segment;
-                return true;
-            }
-        }
-
-        json = default;
-        return false;
-    }
-
     /// <summary>Parses one object.</summary>
     /// <returns>
     /// False when it is not a JSON object or lacks a field its type requires; an unknown

@@ -1,6 +1,6 @@
-using System.Buffers;
 using System.Net.WebSockets;
 using ScaleChat.Protocol;
+using ScaleChat.Protocol.Frames;
 
 namespace ScaleChat.LoadTest.Clients;
 
@@ -8,20 +8,18 @@ namespace ScaleChat.LoadTest.Clients;
 internal delegate void LoadObjectHandler(LoadClient client, ReadOnlySpan<byte> json);
 
 /// <summary>
-/// One simulated client: a <see cref="ClientWebSocket"/> that waits with zero-byte reads (so an
-/// idle client holds no buffer), and a write path that batches whatever is queued while a write is
-/// in progress. No task per message and none per idle client but its pending receive.
+/// One simulated client: a <see cref="ClientWebSocket"/> whose objects the protocol's
+/// <see cref="ObjectSocket"/> carries (zero-byte reads, so an idle client holds no buffer; writes
+/// batched while one is in progress). No task per message and none per idle client but its
+/// pending receive.
 /// </summary>
 internal sealed partial class LoadClient
 {
-    private const int ReceiveChunk = 4096;
-    private const int MaxReceiveFrame = 16 * 1024 * 1024;
+    // Version 1 batches objects up to a frame of 60,000 bytes (under the server's default 65,536).
+    private const int MaxBatchFrameBytes = 60_000;
 
-    private readonly Lock _gate = new();
     private ClientWebSocket? _socket;
-    private byte[]? _pending;
-    private int _pendingLength;
-    private bool _flushing;
+    private ObjectSocket? _objects;
 
     public LoadClient(int local, int global, int room, int slot, string name)
     {
@@ -75,6 +73,7 @@ internal sealed partial class LoadClient
             }
 
             _socket = socket;
+            _objects = new ObjectSocket(socket) { MaxFrameBytes = OneObjectPerFrame ? 0 : MaxBatchFrameBytes };
         }
         catch
         {
@@ -87,107 +86,11 @@ internal sealed partial class LoadClient
     public int? CloseStatus => (int?)_socket?.CloseStatus;
 
     /// <summary>
-    /// Queues one object (compact JSON, no newline) and writes it with whatever else is queued,
-    /// unless a write is in progress, in which case that write takes it too.
+    /// Queues one object (compact JSON, no newline); it goes out with whatever else is queued, on
+    /// the thread pool, so the scheduler never waits on a socket.
     /// </summary>
-    public void Send(ReadOnlySpan<byte> json)
-    {
-        bool flush;
-        lock (_gate)
-        {
-            var needed = _pendingLength + json.Length + 1;
-            if (_pending is null || _pending.Length < needed)
-            {
-                var larger = ArrayPool<byte>.Shared.Rent(Math.Max(needed, 512));
-                _pending?.AsSpan(0, _pendingLength).CopyTo(larger);
-                if (_pending is not null)
-                {
-                    ArrayPool<byte>.Shared.Return(_pending);
-                }
-
-                _pending = larger;
-            }
-
-            json.CopyTo(_pending.AsSpan(_pendingLength));
-            _pendingLength += json.Length;
-            _pending[_pendingLength++] = ProtocolConstants.ObjectSeparator;
-            flush = !_flushing;
-            _flushing = true;
-        }
-
-        if (flush)
-        {
-            // Off the caller's thread: the scheduler must not wait on a socket.
-            ThreadPool.UnsafeQueueUserWorkItem(static c => _ = c.FlushAsync(), this, preferLocal: false);
-        }
-    }
+    public void Send(ReadOnlySpan<byte> json) => _objects!.Enqueue(json);
 
     /// <summary>True for legacy clients: every object goes in a frame of its own.</summary>
     public bool OneObjectPerFrame { get; init; }
-
-    private async Task FlushAsync()
-    {
-        try
-        {
-            while (true)
-            {
-                byte[] buffer;
-                int length;
-                lock (_gate)
-                {
-                    if (_pendingLength == 0 || _pending is null)
-                    {
-                        _flushing = false;
-                        return;
-                    }
-
-                    (buffer, length, _pending, _pendingLength) = (_pending, _pendingLength, null, 0);
-                }
-
-                try
-                {
-                    await WriteFramesAsync(buffer, length).ConfigureAwait(false);
-                }
-                finally
-                {
-                    ArrayPool<byte>.Shared.Return(buffer);
-                }
-            }
-        }
-        catch (Exception ex) when (ex is WebSocketException or IOException or ObjectDisposedException or InvalidOperationException)
-        {
-            // A failed write is a dead connection: the receive loop ends and counts it.
-            lock (_gate)
-            {
-                (_flushing, _pendingLength) = (false, 0);
-            }
-
-            _socket?.Abort();
-        }
-    }
-
-    // Version 1 may batch objects up to a frame of 60,000 bytes (under the server's default
-    // 65,536); legacy servers read one object per frame.
-    private async Task WriteFramesAsync(byte[] buffer, int length)
-    {
-        var start = 0;
-        while (start < length)
-        {
-            var span = buffer.AsSpan(start, length - start);
-            var end = span.IndexOf(ProtocolConstants.ObjectSeparator);
-            while (!OneObjectPerFrame && end >= 0 && end + 1 < span.Length)
-            {
-                var next = span[(end + 1)..].IndexOf(ProtocolConstants.ObjectSeparator);
-                if (next < 0 || end + 1 + next > 60_000)
-                {
-                    break;
-                }
-
-                end += 1 + next;
-            }
-
-            await _socket!.SendAsync(buffer.AsMemory(start, end), WebSocketMessageType.Text, true, CancellationToken.None).ConfigureAwait(false);
-            start += end + 1;
-        }
-    }
 }
