@@ -1,6 +1,9 @@
 namespace ScaleChat.Protocol;
 
-/// <summary>The rule for names of rooms and users: 1–64 ASCII letters, digits, '-', '_' or '.'.</summary>
+/// <summary>
+/// The rule for names of rooms and users: 1–64 ASCII letters, digits, '-', '_' or '.', and not only
+/// dots ("." and ".." would read as paths in URLs and keys).
+/// </summary>
 public static class Names
 {
     /// <summary>The longest valid name.</summary>
@@ -22,7 +25,7 @@ public static class Names
             }
         }
 
-        return true;
+        return name.ContainsAnyExcept('.');
     }
 
     /// <summary>Whether <paramref name="name"/> is non-null and valid.</summary>

@@ -45,8 +45,15 @@ public static class CloseCodes
     public const int Normal = 1000;
     /// <summary>The server is shutting down; reconnect elsewhere and resume.</summary>
     public const int GoingAway = 1001;
+    /// <summary>The client broke the WebSocket rules (a reserved bit or opcode, an unmasked frame, a bad control frame).</summary>
+    public const int ProtocolError = 1002;
     /// <summary>A binary frame was received.</summary>
     public const int UnsupportedData = 1003;
+    /// <summary>
+    /// Never sent: the connection ended without a close frame (the peer vanished, or a write failed).
+    /// Counted under this code in metrics.
+    /// </summary>
+    public const int Abnormal = 1006;
     /// <summary>A text frame was not valid UTF-8.</summary>
     public const int InvalidPayload = 1007;
     /// <summary>Policy: no valid hello in time, an object before hello, a bad token, a forbidden origin.</summary>

@@ -20,6 +20,13 @@ public sealed class ChatServerOptions
     /// <summary>Messages each room keeps for <c>history</c> and resume.</summary>
     public int HistorySize { get; set; } = 1000;
 
+    /// <summary>
+    /// Bytes of room history this node keeps in memory across all rooms, counted as the memory the
+    /// messages take. Past it the history of the least recently active rooms goes first. With Redis
+    /// the history lives in Redis (trimmed to <see cref="HistorySize"/> per room) and this node keeps none.
+    /// </summary>
+    public long HistoryBudgetBytes { get; set; } = 64L << 20;
+
     /// <summary>Bytes a connection may have queued before it is closed as a slow consumer (4008).</summary>
     public int SendQueueBytes { get; set; } = 1 << 20;
 
@@ -65,12 +72,23 @@ public sealed class ChatServerOptions
     /// <summary>Time after its last heartbeat when a node counts as dead and its users are forgotten.</summary>
     public TimeSpan NodeTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// The largest frame one message can encode to: text escaped for JSON grows at most six times
+    /// (a control character becomes <c>\u00XX</c>), plus the other fields.
+    /// </summary>
+    internal int MaxMessageFrameBytes => (6 * Limits.MaxMessageBytes) + 1024;
+
+    /// <summary>The largest answer of many messages (<c>history</c>): a batch, or one message when that is larger.</summary>
+    internal int MaxAnswerBytes => Math.Max(MaxBatchBytes, MaxMessageFrameBytes);
+
     /// <summary>Throws when a setting is out of range, so a bad configuration fails at start-up.</summary>
     public void Validate()
     {
         Limits.Validate();
         ArgumentOutOfRangeException.ThrowIfLessThan(HistorySize, 0);
-        ArgumentOutOfRangeException.ThrowIfLessThan(SendQueueBytes, 1024);
+        ArgumentOutOfRangeException.ThrowIfLessThan(HistoryBudgetBytes, 0);
+        // The budget must hold the largest answer twice over, or one message could close a reader as slow.
+        ArgumentOutOfRangeException.ThrowIfLessThan(SendQueueBytes, 2 * MaxAnswerBytes);
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxBatchBytes, 1024);
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxConnections, 0);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(HandshakeTimeout, TimeSpan.Zero);

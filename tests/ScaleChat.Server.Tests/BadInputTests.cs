@@ -70,11 +70,30 @@ public sealed class BadInputTests : IAsyncLifetime
     [InlineData("{\"type\":\"history\",\"room\":\"global\",\"before\":\"x\"}", "bad_request")]
     [InlineData("{\"type\":\"send\",\"to\":\"not a name!\",\"text\":\"hi\"}", "bad_request")]
     [InlineData("{\"type\":\"hello\",\"name\":\"again\"}", "bad_request")]
+    [InlineData("{\"type\":\"join\",\"room\":\".\"}", "bad_request")]
+    [InlineData("{\"type\":\"join\",\"room\":\"..\"}", "bad_request")]
+    [InlineData("{\"type\":\"send\",\"room\":\"global\",\"text\":\"\\ud800\"}", "bad_request")]
+    [InlineData("{\"type\":\"send\",\"ref\":\"x1\",\"room\":\"global\",\"text\":\"a\\udfffb\"}", "bad_request")]
+    [InlineData("{\"type\":\"ping\",\"\\ud83d\":1}", "bad_request")]
+    [InlineData("{\"type\":\"join\",\"room\":\"r\",\"after\":{\"seq\":1,\"epoch\":\"\\ud800\"}}", "bad_request")]
+    [InlineData("{\"type\":\"\\ud800\"}", "bad_request")]
     public async Task MalformedObjectsGetAnErrorAndTheConnectionStays(string json, string code)
     {
         await using var client = await HelloAsync();
         await client.SendTextAsync(json);
         await AssertErrorAsync(client, code, json.Contains("\"ref\"") ? "x1" : null);
+    }
+
+    [Theory]
+    [InlineData("{\"type\":\"hello\",\"name\":\"\\udc00\"}")]
+    [InlineData("{\"\\ud800\":1,\"type\":\"hello\",\"name\":\"ann\"}")]
+    public async Task ALoneSurrogateBeforeHelloIsABadRequestNotAServerError(string json)
+    {
+        await using var client = await WsClient.ConnectAsync(_server.WsUrl);
+        await client.SendTextAsync(json);
+        var (code, before) = await client.ExpectCloseAsync();
+        Assert.Equal(1008, code);
+        Assert.Equal("bad_request", Assert.Single(before).Str("code"));
     }
 
     [Fact]

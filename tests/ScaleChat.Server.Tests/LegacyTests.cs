@@ -83,6 +83,41 @@ public sealed class LegacyTests
         Assert.Equal("valid", o.Str("message")); // no error frames before it
     }
 
+    [Theory]
+    [InlineData("{\"clientId\":\"\\u202eevil\",\"message\":\"right-to-left override\"}")]
+    [InlineData("{\"clientId\":\"nul\\u0000\",\"message\":\"NUL in the name\"}")]
+    [InlineData("{\"sender\":\"zero\\u200bwidth\",\"text\":\"zero-width space\"}")]
+    [InlineData("{\"sender\":\"has space\",\"text\":\"space\"}")]
+    [InlineData("{\"clientId\":\"..\",\"message\":\"only dots\"}")]
+    [InlineData("{\"sender\":\"ok\",\"text\":\"long id\",\"message_id\":\"MMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMM\"}")]
+    [InlineData("{\"sender\":\"ok\",\"text\":\"control id\",\"message_id\":\"a\\nb\"}")]
+    [InlineData("{\"sender\":\"ok\",\"text\":\"fraction id\",\"message_id\":1.5}")]
+    [InlineData("{\"sender\":\"ok\",\"text\":\"huge id\",\"message_id\":123456789012345678901234567890}")]
+    [InlineData("{\"sender\":\"ok\",\"text\":\"object time\",\"sent_at\":true}")]
+    [InlineData("{\"sender\":\"ok\",\"text\":\"lone surrogate\",\"sent_at\":\"\\ud800\"}")]
+    public async Task LegacyFramesObeyTheSameRulesAsVersion1(string frame)
+    {
+        await using var server = await TestServer.StartAsync();
+        await using var legacy = await WsClient.ConnectAsync(server.WsUrl, subprotocol: null);
+        await legacy.SendTextAsync(frame);
+        await legacy.SendTextAsync("{\"sender\":\"ok\",\"text\":\"valid\",\"message_id\":\"m-1\",\"sent_at\":1700000000}");
+        var o = await ReceiveOneObjectFrameAsync(legacy);
+        Assert.Equal(("valid", "m-1", 1700000000), (o.Str("text"), o.Str("message_id"), o.Long("sent_at"))); // the bad frame was dropped
+        var text = await Observability.GetTextAsync(server, "/metrics");
+        Assert.Equal(1, Observability.Sum(text, "scalechat_frames_rejected_total", "code=\"bad_request\""));
+    }
+
+    [Fact]
+    public async Task ALegacyTextOverTheLimitClosesWith1009()
+    {
+        await using var server = await TestServer.StartAsync();
+        await using var legacy = await WsClient.ConnectAsync(server.WsUrl, subprotocol: null);
+        await legacy.SendTextAsync($"{{\"clientId\":\"big\",\"message\":\"{new string('x', 4097)}\"}}");
+        var (code, before) = await legacy.ExpectCloseAsync();
+        Assert.Equal(1009, code);
+        Assert.Empty(before);
+    }
+
     [Fact]
     public async Task LegacyMessagesAreKeptInHistory()
     {

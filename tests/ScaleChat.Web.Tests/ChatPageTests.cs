@@ -95,20 +95,25 @@ public sealed class ChatPageTests(BrowserFixture browser) : IAsyncLifetime
         await mallory.SendAsync("dev", img).Bounded();
         await mallory.SendAsync("dev", script).Bounded();
 
-        // Legacy clients declare their own name in each frame: the one place a name can hold markup.
+        // Legacy clients declare their own name in each frame: a name with markup breaks the name rule,
+        // so that frame never reaches anyone, and the next one from a valid name does.
         const string legacyName = "<i onmouseover=\"window.__pwned='name'\">eve</i>";
         using (var legacy = new ClientWebSocket())
         {
             await legacy.ConnectAsync(_server.RoomUrl("dev"), CancellationToken.None).Bounded();
-            var frame = Encoding.UTF8.GetBytes($$"""{"clientId": "{{legacyName.Replace("\"", "\\\"", StringComparison.Ordinal)}}", "message": "<u>hi</u>"}""");
-            await legacy.SendAsync(frame, WebSocketMessageType.Text, true, CancellationToken.None).Bounded();
+            foreach (var name in new[] { legacyName, "eve" })
+            {
+                var frame = Encoding.UTF8.GetBytes($$"""{"clientId": "{{name.Replace("\"", "\\\"", StringComparison.Ordinal)}}", "message": "<u>hi</u>"}""");
+                await legacy.SendAsync(frame, WebSocketMessageType.Text, true, CancellationToken.None).Bounded();
+            }
+
             await alice.ExpectMessageAsync("<u>hi</u>");
             await legacy.CloseAsync(WebSocketCloseStatus.NormalClosure, null, CancellationToken.None).Bounded();
         }
 
         await alice.ExpectMessageAsync(img);
         await alice.ExpectMessageAsync(script);
-        await Expect(alice.Message("<u>hi</u>").Locator(".from")).ToHaveTextAsync(legacyName);
+        await Expect(alice.Message("<u>hi</u>").Locator(".from")).ToHaveTextAsync("eve");
         await alice.Message("<u>hi</u>").Locator(".from").HoverAsync();
         await Expect(alice.Page.Locator("#messages img, #messages script, #messages b, #messages i, #messages u")).ToHaveCountAsync(0);
         Assert.Equal("none", await alice.Page.EvaluateAsync<string>("() => String(window.__pwned ?? 'none')"));

@@ -112,6 +112,12 @@ public static class ClientFrameParser
             error = new FrameError(ErrorCodes.BadRequest, "malformed JSON", refValid ? command.Ref : default);
             return false;
         }
+        catch (InvalidOperationException)
+        {
+            // The reader refuses to turn a lone surrogate escape ("\ud800") into a string.
+            error = new FrameError(ErrorCodes.BadRequest, "malformed JSON: a string holds an unpaired surrogate escape", refValid ? command.Ref : default);
+            return false;
+        }
 
         // Known as early as possible, so that a bad hello can be told from a non-hello.
         command.Type = type switch

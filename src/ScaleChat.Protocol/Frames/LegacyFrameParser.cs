@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 using System.Text.Json;
 
@@ -9,26 +10,42 @@ namespace ScaleChat.Protocol.Frames;
 /// <param name="Echo">What the later shape sent and expects echoed, or null for the original shape.</param>
 public sealed record LegacyFrame(string Sender, string Text, LegacyEcho? Echo);
 
+/// <summary>What <see cref="LegacyFrameParser.TryParse"/> found.</summary>
+public enum LegacyParseResult
+{
+    /// <summary>A chat frame within the rules.</summary>
+    Chat,
+    /// <summary>Not a chat frame, or one that breaks a rule: dropped and counted (legacy clients get no errors).</summary>
+    Invalid,
+    /// <summary>A chat frame whose text is over <see cref="ProtocolLimits.MaxMessageBytes"/>: the connection is closed with 1009.</summary>
+    TooLarge,
+}
+
 /// <summary>
 /// Reads the two frame shapes of the legacy scale-chat format: the original
 /// <c>{"clientId", "message"}</c> (keys matched case-insensitively) and the later
-/// <c>{"message_id", "text", "sender", "sent_at", "room"}</c>. Anything else is not a chat frame.
+/// <c>{"message_id", "text", "sender", "sent_at", "room"}</c>. The same rules as version 1 hold:
+/// the sender is a valid name, and <c>message_id</c> and <c>sent_at</c> are an integer or a short
+/// string without control characters, so that what is echoed to every client is bounded.
 /// </summary>
 public static class LegacyFrameParser
 {
+    /// <summary>Longest <c>message_id</c> or <c>sent_at</c> string, in characters.</summary>
+    public const int MaxEchoLength = 64;
+
     /// <summary>Parses one legacy frame.</summary>
-    /// <returns>False when the frame is neither shape or breaks a limit (legacy clients get no errors).</returns>
-    public static bool TryParse(ReadOnlySpan<byte> json, ProtocolLimits limits, out LegacyFrame? frame)
+    public static LegacyParseResult TryParse(ReadOnlySpan<byte> json, ProtocolLimits limits, out LegacyFrame? frame)
     {
         ArgumentNullException.ThrowIfNull(limits);
         frame = null;
         string? clientId = null, message = null, text = null, sender = null, messageId = null, sentAt = null;
+        var echoValid = true;
         var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = 16 });
         try
         {
             if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
             {
-                return false;
+                return LegacyParseResult.Invalid;
             }
 
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
@@ -48,19 +65,20 @@ public static class LegacyFrameParser
                     case "message" when isString: message = reader.GetString(); break;
                     case "text" when isString: text = reader.GetString(); break;
                     case "sender" when isString: sender = reader.GetString(); break;
-                    case "message_id": messageId = Raw(json, ref reader); break;
-                    case "sent_at": sentAt = Raw(json, ref reader); break;
+                    case "message_id": echoValid &= TryReadEcho(ref reader, out messageId); break;
+                    case "sent_at": echoValid &= TryReadEcho(ref reader, out sentAt); break;
                 }
             }
 
             if (reader.Read())
             {
-                return false;
+                return LegacyParseResult.Invalid;
             }
         }
-        catch (JsonException)
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException)
         {
-            return false;
+            // Malformed JSON, or a lone surrogate escape that has no string form.
+            return LegacyParseResult.Invalid;
         }
 
         frame = text is not null && sender is not null
@@ -69,11 +87,39 @@ public static class LegacyFrameParser
                 ? new LegacyFrame(clientId, message, null)
                 : null;
 
-        return frame is not null
-            && frame.Sender.Length is > 0 and <= Names.MaxLength
-            && Encoding.UTF8.GetByteCount(frame.Text) <= limits.MaxMessageBytes;
+        if (frame is null || !echoValid || !Names.IsValid(frame.Sender))
+        {
+            frame = null;
+            return LegacyParseResult.Invalid;
+        }
+
+        return frame.Text.Length > limits.MaxMessageBytes || Encoding.UTF8.GetByteCount(frame.Text) > limits.MaxMessageBytes
+            ? LegacyParseResult.TooLarge
+            : LegacyParseResult.Chat;
     }
 
-    private static string Raw(ReadOnlySpan<byte> json, ref Utf8JsonReader reader) =>
-        Encoding.UTF8.GetString(json[(int)reader.TokenStartIndex..(int)reader.BytesConsumed]);
+    /// <summary>An integer, or a string of at most <see cref="MaxEchoLength"/> characters with no control characters, as JSON.</summary>
+    private static bool TryReadEcho(ref Utf8JsonReader reader, out string? json)
+    {
+        json = null;
+        switch (reader.TokenType)
+        {
+            case JsonTokenType.Null:
+                return true;
+            case JsonTokenType.Number when reader.TryGetInt64(out var number):
+                json = number.ToString(CultureInfo.InvariantCulture);
+                return true;
+            case JsonTokenType.String:
+                var value = reader.GetString()!;
+                if (value.Length > MaxEchoLength || value.AsSpan().ContainsAnyInRange('\0', '\x1f') || value.Contains('\x7f', StringComparison.Ordinal))
+                {
+                    return false;
+                }
+
+                json = "\"" + JsonEncodedText.Encode(value).Value + "\"";
+                return true;
+            default:
+                return false;
+        }
+    }
 }

@@ -111,22 +111,44 @@ public static class ServerFrames
         return FrameWriter.End();
     }
 
-    /// <summary>The answer to <c>history</c>: messages oldest first.</summary>
-    public static byte[] History(string room, IReadOnlyList<ChatMessage> messages)
+    /// <summary>
+    /// The answer to <c>history</c>, at most <paramref name="maxBytes"/> long: the newest messages that
+    /// fit, oldest first. When some had to be left out, <c>more: true</c> says to page on with
+    /// <c>before</c> set to the first seq of this answer.
+    /// </summary>
+    public static byte[] History(string room, IReadOnlyList<ChatMessage> messages, int maxBytes = int.MaxValue)
     {
         ArgumentNullException.ThrowIfNull(messages);
+        // Each element is exactly a message object; encode each once to know what fits.
+        var encoded = new byte[messages.Count][];
+        var first = messages.Count;
+        long length = 64 + room.Length; // the envelope, with room to spare
+        while (first > 0)
+        {
+            var next = Message(messages[first - 1]);
+            if (length + next.Length + 1 > maxBytes)
+            {
+                break;
+            }
+
+            encoded[--first] = next;
+            length += next.Length + 1;
+        }
+
         var w = FrameWriter.Begin("history"u8);
         w.WriteString("room"u8, room);
         w.WriteStartArray("messages"u8);
-        foreach (var message in messages)
+        for (var i = first; i < encoded.Length; i++)
         {
-            w.WriteStartObject();
-            w.WriteString("type"u8, "message"u8);
-            WriteMessageFields(w, message, withRef: false);
-            w.WriteEndObject();
+            w.WriteRawValue(encoded[i], skipInputValidation: true);
         }
 
         w.WriteEndArray();
+        if (first > 0)
+        {
+            w.WriteBoolean("more"u8, true);
+        }
+
         return FrameWriter.End();
     }
 

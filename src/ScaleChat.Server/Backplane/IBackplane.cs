@@ -70,6 +70,9 @@ public interface IHistorySize
 {
     /// <summary>Messages held in every room's history (a moment's snapshot).</summary>
     long HistoryMessages { get; }
+
+    /// <summary>The memory that history takes on this node, in bytes (a moment's snapshot).</summary>
+    long HistoryBytes { get; }
 }
 
 /// <summary>What the backplane delivers to the local hub.</summary>

@@ -5,13 +5,16 @@ namespace ScaleChat.Server.Backplane;
 
 /// <summary>
 /// The single-node backplane: streams, history and presence live in this process. A restart
-/// loses history, so every room starts a new epoch.
+/// loses history, so every room starts a new epoch. History is kept within a byte budget across
+/// all rooms (the least recently active rooms lose theirs first), and a room with no members and
+/// no history is forgotten, so that no pattern of joins and leaves makes memory grow.
 /// </summary>
-public sealed class InMemoryBackplane(string nodeId, int historySize) : IBackplane, IHistorySize
+public sealed class InMemoryBackplane(string nodeId, int historySize, long historyBudgetBytes = long.MaxValue) : IBackplane, IHistorySize
 {
     private readonly ConcurrentDictionary<string, RoomStream> _rooms = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, byte> _users = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, HashSet<string>> _presence = new(StringComparer.Ordinal);
+    private readonly Lock _evicting = new();
+    private long _historyBytes;
     private IBackplaneHandler? _handler;
 
     /// <inheritdoc />
@@ -36,6 +39,12 @@ public sealed class InMemoryBackplane(string nodeId, int historySize) : IBackpla
     }
 
     /// <inheritdoc />
+    public long HistoryBytes => Volatile.Read(ref _historyBytes);
+
+    /// <summary>Rooms this backplane holds anything for (members, presence or history).</summary>
+    public int RoomCount => _rooms.Count;
+
+    /// <inheritdoc />
     public Task StartAsync(IBackplaneHandler handler, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(handler);
@@ -44,23 +53,66 @@ public sealed class InMemoryBackplane(string nodeId, int historySize) : IBackpla
     }
 
     /// <inheritdoc />
-    public ValueTask SubscribeRoomAsync(string room) => ValueTask.CompletedTask;
+    public ValueTask SubscribeRoomAsync(string room)
+    {
+        while (true)
+        {
+            var stream = Stream(room);
+            lock (stream)
+            {
+                if (stream.Removed)
+                {
+                    continue;
+                }
+
+                stream.Subscribers++;
+                return ValueTask.CompletedTask;
+            }
+        }
+    }
 
     /// <inheritdoc />
-    public ValueTask UnsubscribeRoomAsync(string room) => ValueTask.CompletedTask;
+    public ValueTask UnsubscribeRoomAsync(string room)
+    {
+        if (_rooms.TryGetValue(room, out var stream))
+        {
+            lock (stream)
+            {
+                stream.Subscribers = Math.Max(0, stream.Subscribers - 1);
+                ForgetIfIdle(room, stream);
+            }
+        }
+
+        return ValueTask.CompletedTask;
+    }
 
     /// <inheritdoc />
     public ValueTask<ChatMessage> PublishAsync(ChatMessage message)
     {
         ArgumentNullException.ThrowIfNull(message);
         ArgumentNullException.ThrowIfNull(message.Room);
-        var stream = Stream(message.Room);
-        lock (stream)
+        while (true)
         {
-            // Deliver under the lock: that is what keeps every member's copy in seq order.
-            message = message with { Seq = stream.History.LastSeq + 1 };
-            stream.History.Add(message);
-            _handler?.OnRoomMessage(message);
+            var stream = Stream(message.Room);
+            lock (stream)
+            {
+                if (stream.Removed)
+                {
+                    continue;
+                }
+
+                // Deliver under the lock: that is what keeps every member's copy in seq order.
+                message = message with { Seq = stream.History.LastSeq + 1 };
+                Interlocked.Add(ref _historyBytes, stream.History.Add(message));
+                stream.LastActive = Environment.TickCount64;
+                _handler?.OnRoomMessage(message);
+                break;
+            }
+        }
+
+        if (Volatile.Read(ref _historyBytes) > historyBudgetBytes)
+        {
+            Evict();
         }
 
         return ValueTask.FromResult(message);
@@ -69,20 +121,30 @@ public sealed class InMemoryBackplane(string nodeId, int historySize) : IBackpla
     /// <inheritdoc />
     public ValueTask<RoomPosition> GetPositionAsync(string room)
     {
-        var stream = Stream(room);
-        lock (stream)
+        while (true)
         {
-            return ValueTask.FromResult(new RoomPosition(stream.History.LastSeq, stream.Epoch));
+            var stream = Stream(room);
+            lock (stream)
+            {
+                if (!stream.Removed)
+                {
+                    return ValueTask.FromResult(new RoomPosition(stream.History.LastSeq, stream.Epoch));
+                }
+            }
         }
     }
 
     /// <inheritdoc />
     public ValueTask<RecoveredMessages?> RecoverAsync(string room, long afterSeq, string epoch)
     {
-        var stream = Stream(room);
+        if (!_rooms.TryGetValue(room, out var stream))
+        {
+            return ValueTask.FromResult<RecoveredMessages?>(null);
+        }
+
         lock (stream)
         {
-            var messages = epoch == stream.Epoch ? stream.History.TryGetAfter(afterSeq) : null;
+            var messages = epoch == stream.Epoch && !stream.Removed ? stream.History.TryGetAfter(afterSeq) : null;
             return ValueTask.FromResult(messages is null
                 ? null
                 : new RecoveredMessages(messages, new RoomPosition(stream.History.LastSeq, stream.Epoch)));
@@ -92,7 +154,11 @@ public sealed class InMemoryBackplane(string nodeId, int historySize) : IBackpla
     /// <inheritdoc />
     public ValueTask<IReadOnlyList<ChatMessage>> GetHistoryAsync(string room, long beforeSeq, int limit)
     {
-        var stream = Stream(room);
+        if (!_rooms.TryGetValue(room, out var stream))
+        {
+            return ValueTask.FromResult<IReadOnlyList<ChatMessage>>([]);
+        }
+
         lock (stream)
         {
             return ValueTask.FromResult<IReadOnlyList<ChatMessage>>(stream.History.GetBefore(beforeSeq, limit));
@@ -126,11 +192,20 @@ public sealed class InMemoryBackplane(string nodeId, int historySize) : IBackpla
     /// <inheritdoc />
     public ValueTask AddPresenceAsync(string room, string user, long connectionId)
     {
-        var users = _presence.GetOrAdd(room, _ => new HashSet<string>(StringComparer.Ordinal));
         bool added;
-        lock (users)
+        while (true)
         {
-            added = users.Add(user);
+            var stream = Stream(room);
+            lock (stream)
+            {
+                if (stream.Removed)
+                {
+                    continue;
+                }
+
+                added = stream.Present.Add(user);
+                break;
+            }
         }
 
         if (added)
@@ -144,15 +219,16 @@ public sealed class InMemoryBackplane(string nodeId, int historySize) : IBackpla
     /// <inheritdoc />
     public ValueTask RemovePresenceAsync(string room, string user, long connectionId)
     {
-        if (!_presence.TryGetValue(room, out var users))
+        if (!_rooms.TryGetValue(room, out var stream))
         {
             return ValueTask.CompletedTask;
         }
 
         bool removed;
-        lock (users)
+        lock (stream)
         {
-            removed = users.Remove(user);
+            removed = stream.Present.Remove(user);
+            ForgetIfIdle(room, stream);
         }
 
         if (removed)
@@ -166,14 +242,14 @@ public sealed class InMemoryBackplane(string nodeId, int historySize) : IBackpla
     /// <inheritdoc />
     public ValueTask<IReadOnlyCollection<string>> GetMembersAsync(string room)
     {
-        if (!_presence.TryGetValue(room, out var users))
+        if (!_rooms.TryGetValue(room, out var stream))
         {
             return ValueTask.FromResult<IReadOnlyCollection<string>>([]);
         }
 
-        lock (users)
+        lock (stream)
         {
-            return ValueTask.FromResult<IReadOnlyCollection<string>>([.. users]);
+            return ValueTask.FromResult<IReadOnlyCollection<string>>([.. stream.Present]);
         }
     }
 
@@ -183,11 +259,72 @@ public sealed class InMemoryBackplane(string nodeId, int historySize) : IBackpla
     private RoomStream Stream(string room) =>
         _rooms.GetOrAdd(room, static (_, size) => new RoomStream(size), historySize);
 
+    /// <summary>Forgets a room that holds nothing any more (under the stream's lock); its next use starts a new epoch.</summary>
+    private void ForgetIfIdle(string room, RoomStream stream)
+    {
+        if (stream.Subscribers == 0 && stream.Present.Count == 0 && stream.History.Count == 0 && !stream.Removed)
+        {
+            stream.Removed = true;
+            _rooms.TryRemove(KeyValuePair.Create(room, stream));
+        }
+    }
+
+    /// <summary>
+    /// Brings history back under nine tenths of the budget, taking it from the least recently active
+    /// rooms first. One thread evicts at a time; the others carry on (the budget is briefly exceeded
+    /// by at most what they publish meanwhile).
+    /// </summary>
+    private void Evict()
+    {
+        if (!_evicting.TryEnter())
+        {
+            return;
+        }
+
+        try
+        {
+            var target = historyBudgetBytes - (historyBudgetBytes / 10);
+            var rooms = _rooms.ToArray();
+            var lastActive = Array.ConvertAll(rooms, static r => r.Value.LastActive); // fixed keys: publishers move on meanwhile
+            Array.Sort(lastActive, rooms);
+            foreach (var (room, stream) in rooms)
+            {
+                var excess = Volatile.Read(ref _historyBytes) - target;
+                if (excess <= 0)
+                {
+                    break;
+                }
+
+                lock (stream)
+                {
+                    Interlocked.Add(ref _historyBytes, -stream.History.TrimOldest(excess));
+                    ForgetIfIdle(room, stream);
+                }
+            }
+        }
+        finally
+        {
+            _evicting.Exit();
+        }
+    }
+
     private sealed class RoomStream(int historySize)
     {
         public RoomHistory History { get; } = new(historySize);
 
-        // A fresh epoch per process: in-memory history does not survive a restart.
+        // A fresh epoch per stream: in-memory history does not survive a restart, nor a room forgotten.
         public string Epoch { get; } = Guid.NewGuid().ToString("N")[..12];
+
+        /// <summary>The users present in the room (presence).</summary>
+        public HashSet<string> Present { get; } = new(StringComparer.Ordinal);
+
+        /// <summary>Local members' subscriptions: the hub subscribes at a room's first member and unsubscribes at its last.</summary>
+        public int Subscribers { get; set; }
+
+        /// <summary>When a message was last published (milliseconds since start-up), for eviction.</summary>
+        public long LastActive { get; set; } = Environment.TickCount64;
+
+        /// <summary>Forgotten: whoever holds this instance must look the room up again.</summary>
+        public bool Removed { get; set; }
     }
 }

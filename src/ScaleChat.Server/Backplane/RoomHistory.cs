@@ -4,7 +4,8 @@ namespace ScaleChat.Server.Backplane;
 
 /// <summary>
 /// The newest messages of one room in a ring, indexed by seq: messages are kept in seq order
-/// with no gaps, so every lookup is arithmetic. Not thread-safe; the owner locks.
+/// with no gaps, so every lookup is arithmetic. Counts the memory its messages take, so that the
+/// owner can keep all rooms within a budget. Not thread-safe; the owner locks.
 /// </summary>
 internal sealed class RoomHistory(int capacity)
 {
@@ -20,14 +21,28 @@ internal sealed class RoomHistory(int capacity)
 
     private long FirstSeq => LastSeq - _count + 1;
 
-    /// <summary>Adds the next message; its seq must be <see cref="LastSeq"/> + 1.</summary>
-    public void Add(ChatMessage message)
+    /// <summary>The memory the held messages take, as <see cref="StoredBytes"/> counts it.</summary>
+    public long Bytes { get; private set; }
+
+    /// <summary>
+    /// What one message costs in memory: its strings (UTF-16) and the object around them. An estimate,
+    /// but one that grows with exactly what a client controls.
+    /// </summary>
+    public static long StoredBytes(ChatMessage message) =>
+        256 + (2L * (message.Text.Length + message.Id.Length + (message.Room?.Length ?? 0)
+            + (message.Echo?.MessageIdJson?.Length ?? 0) + (message.Echo?.SentAtJson?.Length ?? 0)));
+
+    /// <summary>Adds the next message (its seq must be <see cref="LastSeq"/> + 1); returns how <see cref="Bytes"/> changed.</summary>
+    public long Add(ChatMessage message)
     {
         LastSeq = message.Seq;
         if (capacity == 0)
         {
-            return;
+            return 0;
         }
+
+        var before = Bytes;
+        Bytes += StoredBytes(message);
 
         if (_count < capacity)
         {
@@ -49,9 +64,34 @@ internal sealed class RoomHistory(int capacity)
         }
         else
         {
+            Bytes -= StoredBytes(_ring[_start]);
             _ring[_start] = message;
             _start = (_start + 1) % _ring.Length;
         }
+
+        return Bytes - before;
+    }
+
+    /// <summary>Drops the oldest messages until at least <paramref name="bytes"/> are freed (or none is left); returns what was freed.</summary>
+    public long TrimOldest(long bytes)
+    {
+        var freed = 0L;
+        while (_count > 0 && freed < bytes)
+        {
+            freed += StoredBytes(_ring[_start]);
+            _ring[_start] = null!;
+            _start = (_start + 1) % _ring.Length;
+            _count--;
+        }
+
+        if (_count == 0)
+        {
+            _ring = [];
+            _start = 0;
+        }
+
+        Bytes -= freed;
+        return freed;
     }
 
     /// <summary>Every message after <paramref name="afterSeq"/>, or null when some are no longer held.</summary>

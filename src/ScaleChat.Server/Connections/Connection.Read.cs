@@ -188,13 +188,20 @@ internal sealed partial class Connection
             return;
         }
 
-        if (!LegacyFrameParser.TryParse(json.Span, _options.Limits, out var frame))
+        switch (LegacyFrameParser.TryParse(json.Span, _options.Limits, out var frame))
         {
-            _hub.Metrics.Rejected(ErrorCodes.BadRequest);
-            return;
+            case LegacyParseResult.Chat:
+                await _hub.SendLegacyAsync(this, frame!);
+                break;
+            case LegacyParseResult.TooLarge:
+                // As in version 1, an over-long text is never dropped in silence.
+                _hub.Metrics.Rejected(ErrorCodes.TooLarge);
+                Close(CloseCodes.MessageTooBig, $"text is longer than {_options.Limits.MaxMessageBytes} bytes");
+                break;
+            default:
+                _hub.Metrics.Rejected(ErrorCodes.BadRequest);
+                break;
         }
-
-        await _hub.SendLegacyAsync(this, frame!);
     }
 
     private void OnPeerClosed()

@@ -34,7 +34,8 @@ internal sealed partial class Connection
                 }
             }
 
-            if (_socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
+            // 1006 is never sent: it means the connection was lost without a close frame.
+            if ((_socket.State is WebSocketState.Open or WebSocketState.CloseReceived) && _closeCode != CloseCodes.Abnormal)
             {
                 var status = _closeCode == 0 ? CloseCodes.Normal : _closeCode;
                 await _socket.CloseOutputAsync((WebSocketCloseStatus)status, _closeReason, CancellationToken.None);
@@ -43,7 +44,14 @@ internal sealed partial class Connection
         catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or IOException or ObjectDisposedException)
         {
             // A failed write ends this connection only; its read loop sees the abort.
-            Close(CloseCodes.InternalError, "write failed", discardQueued: true);
+            Close(CloseCodes.Abnormal, "write failed", discardQueued: true);
+            _socket.Abort();
+        }
+        catch (Exception ex)
+        {
+            // Never let the writer fault: the read loop awaits it before releasing the connection.
+            Log.ConnectionFailed(_logger, Id, ex);
+            Close(CloseCodes.InternalError, "internal error", discardQueued: true);
             _socket.Abort();
         }
     }

@@ -81,13 +81,26 @@ internal sealed partial class Connection
             case SendQueue.Result.Queued:
                 return true;
             case SendQueue.Result.Full:
-                _hub.Metrics.SlowConsumer();
-                Close(CloseCodes.SlowConsumer, "slow consumer: send queue overflowed", discardQueued: true);
+                CloseAsSlowConsumer();
                 return false;
             default:
                 return false;
         }
     }
+
+    /// <summary>More is waiting for this client than its send budget: closed with 4008, counted.</summary>
+    public void CloseAsSlowConsumer()
+    {
+        if (!IsClosing)
+        {
+            _hub.Metrics.SlowConsumer();
+        }
+
+        Close(CloseCodes.SlowConsumer, "slow consumer: send queue overflowed", discardQueued: true);
+    }
+
+    /// <summary>The most bytes this connection may have waiting to be sent.</summary>
+    public int SendBudget => _options.SendQueueBytes;
 
     /// <summary>
     /// Starts closing: nothing more is queued, what is queued is sent first (unless
@@ -125,25 +138,31 @@ internal sealed partial class Connection
 
             await ReadLoopAsync(urlRoom);
         }
-        catch (WebSocketException ex) when (ex.WebSocketErrorCode == WebSocketError.Faulted && _socket.State == WebSocketState.Aborted)
+        catch (WebSocketException ex) when (ex.WebSocketErrorCode == WebSocketError.Faulted)
         {
-            // The WebSocket refused a frame (invalid UTF-8) with a 1007 close and aborted itself. Keep the
-            // TCP connection a moment so the client's close reply lands before the socket goes.
-            Interlocked.CompareExchange(ref _closeCode, CloseCodes.InvalidPayload, 0);
-            await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(1000, _options.CloseTimeout.TotalMilliseconds)));
+            // The WebSocket refused a frame that breaks its rules and sent its own close (1002, or 1007
+            // for invalid UTF-8). Record that code, then give the client's close reply a moment to land.
+            var (code, reason) = (ProtocolViolation.CloseCodeOf(ex), ProtocolViolation.ReasonOf(ex));
+            Log.Violation(_logger, Id, code, reason);
+            Close(code, reason, discardQueued: true);
+            await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(500, _options.CloseTimeout.TotalMilliseconds)));
         }
         catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or IOException)
         {
-            // The peer went away or the connection was aborted; nothing to tell anyone.
+            // The peer went away or the connection was aborted: 1006, as no close frame was exchanged.
+            Close(CloseCodes.Abnormal, "connection lost", discardQueued: true);
         }
         catch (Exception ex)
         {
             Log.ConnectionFailed(_logger, Id, ex);
-            Close(CloseCodes.InternalError, "internal error");
+            Close(CloseCodes.InternalError, "internal error", discardQueued: true);
         }
         finally
         {
+            // Whatever ended the read loop, the writer must end too: the queue is completed (a no-op when
+            // a close already did) and the close deadline aborts a socket that will not take the rest.
             Close(CloseCodes.Normal, "", discardQueued: true);
+            _queue.Complete(discard: true);
             await writer;
             await _hub.DisconnectAsync(this);
             _closeDeadline?.Dispose();

@@ -49,8 +49,9 @@ internal sealed class SendQueue(long maxBytes) : IValueTaskSource<bool>
                 return Result.Closed;
             }
 
-            // An empty queue takes any frame, so one long answer (a history page) is never refused.
-            if (_count > 0 && _bytes + frame.Length > maxBytes)
+            // Every frame counts, the first too: answers are cut to fit (a history page), so a client
+            // that never reads holds at most maxBytes here.
+            if (_bytes + frame.Length > maxBytes)
             {
                 return Result.Full;
             }

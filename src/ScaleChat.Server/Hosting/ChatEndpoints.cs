@@ -30,6 +30,13 @@ internal static class ChatEndpoints
             return;
         }
 
+        if (HttpProtocol.IsHttp10(context.Request.Protocol))
+        {
+            // HTTP/1.0 has no Upgrade; a client that claims it is not a WebSocket client.
+            await RefuseAsync(context, hub, StatusCodes.Status400BadRequest, "http_version", "WebSocket upgrades need HTTP/1.1");
+            return;
+        }
+
         if (room is not null && !Names.IsValid(room))
         {
             await RefuseAsync(context, hub, StatusCodes.Status400BadRequest, "bad_room", "room names are 1-64 ASCII letters, digits, '-', '_' or '.'");
@@ -56,6 +63,7 @@ internal static class ChatEndpoints
             {
                 SubProtocol = v1 ? ProtocolConstants.SubprotocolV1 : null,
                 KeepAliveInterval = KeepAliveInterval,
+                KeepAliveTimeout = KeepAliveTimeout,
             });
             await RunConnectionAsync(socket, v1, room, services);
         }
@@ -67,6 +75,9 @@ internal static class ChatEndpoints
 
     /// <summary>How often the server pings an idle WebSocket, so that dead peers are noticed.</summary>
     public static readonly TimeSpan KeepAliveInterval = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long a ping may go unanswered before the connection counts as dead and is dropped.</summary>
+    public static readonly TimeSpan KeepAliveTimeout = TimeSpan.FromSeconds(30);
 
     /// <summary>Runs an accepted WebSocket as a chat connection until it closes (both ways of accepting end here).</summary>
     public static async Task RunConnectionAsync(WebSocket socket, bool v1, string? room, IServiceProvider services)

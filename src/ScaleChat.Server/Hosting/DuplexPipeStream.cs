@@ -1,16 +1,20 @@
 using System.Buffers;
 using System.IO.Pipelines;
+using Microsoft.AspNetCore.Connections;
 
 namespace ScaleChat.Server.Hosting;
 
 /// <summary>
 /// A connection's transport pipes as one stream for <see cref="System.Net.WebSockets.WebSocket.CreateFromStream(Stream, System.Net.WebSockets.WebSocketCreationOptions)"/>.
 /// A zero-byte read waits for data without taking any, so an idle WebSocket holds no buffer.
+/// Disposing it (the WebSocket's abort) ends the connection, even while a write waits on a peer
+/// that does not read.
 /// </summary>
-internal sealed class DuplexPipeStream(IDuplexPipe transport) : Stream
+internal sealed class DuplexPipeStream(ConnectionContext connection) : Stream
 {
-    private readonly PipeReader _input = transport.Input;
-    private readonly PipeWriter _output = transport.Output;
+    private readonly PipeReader _input = connection.Transport.Input;
+    private readonly PipeWriter _output = connection.Transport.Output;
+    private int _writing;
 
     public override bool CanRead => true;
 
@@ -52,10 +56,18 @@ internal sealed class DuplexPipeStream(IDuplexPipe transport) : Stream
 
     public override async ValueTask WriteAsync(ReadOnlyMemory<byte> source, CancellationToken cancellationToken = default)
     {
-        var result = await _output.WriteAsync(source, cancellationToken);
-        if (result.IsCompleted)
+        Interlocked.Increment(ref _writing);
+        try
         {
-            throw new IOException("the connection is closed");
+            var result = await _output.WriteAsync(source, cancellationToken);
+            if (result.IsCompleted || result.IsCanceled)
+            {
+                throw new IOException("the connection is closed");
+            }
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _writing);
         }
     }
 
@@ -65,7 +77,22 @@ internal sealed class DuplexPipeStream(IDuplexPipe transport) : Stream
     public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
         WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
-    public override async Task FlushAsync(CancellationToken cancellationToken) => await _output.FlushAsync(cancellationToken);
+    public override async Task FlushAsync(CancellationToken cancellationToken)
+    {
+        Interlocked.Increment(ref _writing);
+        try
+        {
+            var result = await _output.FlushAsync(cancellationToken);
+            if (result.IsCompleted || result.IsCanceled)
+            {
+                throw new IOException("the connection is closed");
+            }
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _writing);
+        }
+    }
 
     public override void Flush() => FlushAsync(CancellationToken.None).GetAwaiter().GetResult();
 
@@ -79,8 +106,17 @@ internal sealed class DuplexPipeStream(IDuplexPipe transport) : Stream
 
     protected override void Dispose(bool disposing)
     {
-        if (disposing)
+        if (disposing && Volatile.Read(ref _writing) > 0)
         {
+            // A write waits on a peer that does not read: completing the pipes would not release it.
+            // Cancel it and abort the connection; Kestrel completes the pipes when the connection ends.
+            _output.CancelPendingFlush();
+            _input.CancelPendingRead();
+            connection.Abort(new ConnectionAbortedException("the WebSocket was aborted during a write"));
+        }
+        else if (disposing)
+        {
+            // Nothing pending: what was written (the close frame) still goes out before the FIN.
             _input.Complete();
             _output.Complete();
         }

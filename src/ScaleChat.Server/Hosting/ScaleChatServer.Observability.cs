@@ -16,6 +16,8 @@ public static partial class ScaleChatServer
     /// <summary>The runtime's built-in meter (.NET 9+): CPU time, working set, GC, thread pool, locks, exceptions.</summary>
     internal const string RuntimeMeterName = "System.Runtime";
 
+    private const string KestrelMeterName = "Microsoft.AspNetCore.Server.Kestrel";
+
     private const string ReadyTag = "ready";
 
     /// <summary>
@@ -35,7 +37,10 @@ public static partial class ScaleChatServer
         services.AddOpenTelemetry()
             .ConfigureResource(resource => resource.AddService("scalechat", autoGenerateServiceInstanceId: false))
             .WithMetrics(metrics => metrics
-                .AddMeter(ChatMetrics.MeterName, RuntimeMeterName)
+                // Kestrel's counters show what happens before a chat connection exists: sockets rejected
+                // over the limit, queued and active connections, upgrades.
+                .AddMeter(ChatMetrics.MeterName, RuntimeMeterName, KestrelMeterName)
+                .AddView("kestrel.connection.duration", MetricStreamConfiguration.Drop)
                 // Prometheus reserves "_count" for histograms and summaries (promtool checks it).
                 .AddView("dotnet.assembly.count", MetricStreamConfiguration.Drop)
                 .AddView("dotnet.timer.count", MetricStreamConfiguration.Drop)

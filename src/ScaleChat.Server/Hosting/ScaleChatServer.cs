@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -44,7 +45,32 @@ public static partial class ScaleChatServer
         }
 
         AddScaleChat(builder.Services, builder.Configuration);
+        builder.Services.AddOptions<KestrelServerOptions>().Configure<ChatServerOptions, StartupFacts>(ApplyLimits);
         return builder;
+    }
+
+    /// <summary>Sockets kept beyond <see cref="ChatServerOptions.MaxConnections"/> for HTTP requests and handshakes in progress.</summary>
+    internal const int HttpReserve = 1024;
+
+    /// <summary>Descriptors the process keeps for itself (files, pipes, its own sockets) beyond every socket Kestrel accepts.</summary>
+    private const int ProcessReserve = 64;
+
+    /// <summary>
+    /// Bounds what Kestrel holds outside the chat connections: a request head (and an idle keep-alive
+    /// connection) gets the handshake timeout, and all sockets together stay under the open-file
+    /// limit with some to spare, so that at the connection ceiling <c>/healthz</c> still answers.
+    /// </summary>
+    private static void ApplyLimits(KestrelServerOptions kestrel, ChatServerOptions options, StartupFacts facts)
+    {
+        kestrel.Limits.RequestHeadersTimeout = options.HandshakeTimeout;
+        kestrel.Limits.KeepAliveTimeout = options.HandshakeTimeout;
+        var sockets = (long)options.MaxConnections + HttpReserve;
+        if (facts.FileLimit is { } fileLimit)
+        {
+            sockets = Math.Min(sockets, fileLimit - ProcessReserve);
+        }
+
+        kestrel.Limits.MaxConcurrentConnections = Math.Max(sockets, options.MaxConnections + 16);
     }
 
     /// <summary>Registers the hub, the in-memory backplane (unless another is registered) and options.</summary>
@@ -66,7 +92,7 @@ public static partial class ScaleChatServer
         services.AddSingleton<NodeIdentity>();
         AddObservability(services);
         services.AddSingleton(sp => new ConnectionLimiter(sp.GetRequiredService<ChatServerOptions>().MaxConnections));
-        services.AddSingleton<IBackplane>(sp => new InMemoryBackplane(sp.GetRequiredService<NodeIdentity>().Id, options.HistorySize));
+        services.AddSingleton<IBackplane>(sp => new InMemoryBackplane(sp.GetRequiredService<NodeIdentity>().Id, options.HistorySize, options.HistoryBudgetBytes));
         services.AddSingleton<ChatHub>();
         services.AddHostedService<ChatHubLifetime>();
         services.Configure<HostOptions>(host => host.ShutdownTimeout = options.ShutdownTimeout + options.CloseTimeout);

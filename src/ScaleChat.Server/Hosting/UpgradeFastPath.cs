@@ -4,7 +4,10 @@ using System.Net.WebSockets;
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using ScaleChat.Server.Hub;
 using ScaleChat.Protocol;
 
 namespace ScaleChat.Server.Hosting;
@@ -24,28 +27,42 @@ internal sealed class UpgradeFastPath(ConnectionDelegate next, IServiceProvider 
     public async Task OnConnectionAsync(ConnectionContext context)
     {
         var options = services.GetRequiredService<ChatServerOptions>();
+        var limits = services.GetRequiredService<IOptions<KestrelServerOptions>>().Value.Limits;
+        var maxHead = (int)Math.Min(MaxHeadBytes, limits.MaxRequestHeadersTotalSize);
         var input = context.Transport.Input;
-        ReadOnlySequence<byte> buffer;
+        ReadResult result;
         long headLength;
         using (var timeout = new CancellationTokenSource(options.HandshakeTimeout))
         using (timeout.Token.UnsafeRegister(static state => ((PipeReader)state!).CancelPendingRead(), input))
         {
             while (true)
             {
-                var result = await input.ReadAsync();
-                buffer = result.Buffer;
-                headLength = IndexAfterHead(buffer);
-                if (headLength >= 0 || result.IsCompleted || result.IsCanceled || buffer.Length > MaxHeadBytes)
+                result = await input.ReadAsync();
+                headLength = IndexAfterHead(result.Buffer);
+                if (headLength >= 0 || result.IsCompleted || result.IsCanceled || result.Buffer.Length > maxHead)
                 {
                     break;
                 }
 
-                input.AdvanceTo(buffer.Start, buffer.End);
+                input.AdvanceTo(result.Buffer.Start, result.Buffer.End);
             }
         }
 
+        var buffer = result.Buffer;
+        if (result.IsCanceled && headLength < 0)
+        {
+            // No request head within the handshake timeout: the connection ends here, on this path as
+            // on the HTTP pipeline's (whose header timeout is the same).
+            input.AdvanceTo(buffer.End);
+            services.GetRequiredService<ChatHub>().Metrics.ConnectionRefused("handshake_timeout");
+            context.Abort(new ConnectionAbortedException("no request head within the handshake timeout"));
+            return;
+        }
+
+        // Only a small, plain head is served here; anything larger or with many headers goes to the
+        // HTTP pipeline, whose limits (431) then apply exactly as to every other request.
         var limiter = services.GetRequiredService<ConnectionLimiter>();
-        if (headLength < 0 || !TryParse(buffer.Slice(0, headLength), out var request)
+        if (headLength < 0 || headLength > maxHead || !TryParse(buffer.Slice(0, headLength), limits.MaxRequestHeaderCount, out var request)
             || (!request.V1 && !options.LegacyEnabled) || !limiter.TryAcquire())
         {
             input.AdvanceTo(buffer.Start); // consume nothing: the HTTP pipeline reads the same bytes
@@ -57,11 +74,12 @@ internal sealed class UpgradeFastPath(ConnectionDelegate next, IServiceProvider 
         {
             input.AdvanceTo(buffer.GetPosition(headLength));
             await context.Transport.Output.WriteAsync(Accept(request));
-            var socket = WebSocket.CreateFromStream(new DuplexPipeStream(context.Transport), new WebSocketCreationOptions
+            var socket = WebSocket.CreateFromStream(new DuplexPipeStream(context), new WebSocketCreationOptions
             {
                 IsServer = true,
                 SubProtocol = request.V1 ? ProtocolConstants.SubprotocolV1 : null,
                 KeepAliveInterval = ChatEndpoints.KeepAliveInterval,
+                KeepAliveTimeout = ChatEndpoints.KeepAliveTimeout,
             });
             await ChatEndpoints.RunConnectionAsync(socket, request.V1, request.Room, services);
         }
@@ -80,11 +98,16 @@ internal sealed class UpgradeFastPath(ConnectionDelegate next, IServiceProvider 
     private readonly record struct UpgradeRequest(string? Room, bool V1, string Key);
 
     /// <summary>A well-formed WebSocket upgrade of ours, or false for anything the HTTP pipeline should see.</summary>
-    private static bool TryParse(ReadOnlySequence<byte> head, out UpgradeRequest request)
+    private static bool TryParse(ReadOnlySequence<byte> head, int maxHeaders, out UpgradeRequest request)
     {
         request = default;
         var text = Encoding.Latin1.GetString(head);
         var lines = text.Split("\r\n");
+        if (lines.Length - 3 > maxHeaders) // the request line and the blank line that ends the head
+        {
+            return false;
+        }
+
         var requestLine = lines[0].Split(' ');
         if (requestLine is not ["GET", var target, "HTTP/1.1"])
         {

@@ -25,12 +25,13 @@ internal sealed partial class ChatHub
         }
 
         var membership = await EnterAsync(connection, room, command.Presence);
-        if (command.HasAfter && await _backplane.RecoverAsync(room, command.AfterSeq, command.AfterEpoch!) is { } recovered)
+        if (command.HasAfter && await _backplane.RecoverAsync(room, command.AfterSeq, command.AfterEpoch!) is { } recovered
+            && EncodeReplay(recovered.Messages) is { } replay)
         {
             connection.TryEnqueue(ServerFrames.Joined(room, recovered.Position, recovered: true));
-            foreach (var message in recovered.Messages)
+            foreach (var frame in replay)
             {
-                connection.TryEnqueue(ServerFrames.Message(message));
+                connection.TryEnqueue(frame);
             }
 
             membership.GoLive(recovered.Position.Seq);
@@ -40,6 +41,27 @@ internal sealed partial class ChatHub
         var position = await _backplane.GetPositionAsync(room);
         connection.TryEnqueue(ServerFrames.Joined(room, position, command.HasAfter ? false : null));
         membership.GoLive(position.Seq);
+    }
+
+    /// <summary>
+    /// The frames of a resume's replay, or null when they would take more than half the send budget:
+    /// then the join answers <c>recovered: false</c> and the client pages through <c>history</c>.
+    /// </summary>
+    private byte[][]? EncodeReplay(IReadOnlyList<ChatMessage> messages)
+    {
+        var frames = new byte[messages.Count][];
+        long bytes = 0;
+        for (var i = 0; i < frames.Length; i++)
+        {
+            frames[i] = ServerFrames.Message(messages[i]);
+            bytes += frames[i].Length;
+            if (bytes > _options.SendQueueBytes / 2)
+            {
+                return null;
+            }
+        }
+
+        return frames;
     }
 
     private async ValueTask LeaveAsync(Connection connection, ClientCommand command)
@@ -63,7 +85,7 @@ internal sealed partial class ChatHub
         }
 
         var messages = await _backplane.GetHistoryAsync(command.Room!, command.Before, command.Limit);
-        connection.TryEnqueue(ServerFrames.History(command.Room!, messages));
+        connection.TryEnqueue(ServerFrames.History(command.Room!, messages, _options.MaxAnswerBytes));
     }
 
     private async ValueTask WhoAsync(Connection connection, ClientCommand command)

@@ -11,6 +11,7 @@ internal sealed class Membership(Connection connection, string room, bool presen
 {
     private readonly Lock _lock = new();
     private List<(long Seq, byte[] Frame)>? _held = [];
+    private long _heldBytes;
     private volatile bool _live;
     private long _lastSeq;
 
@@ -33,6 +34,15 @@ internal sealed class Membership(Connection connection, string room, bool presen
             {
                 if (!_live)
                 {
+                    // Held frames count against the send budget like queued ones.
+                    _heldBytes += frame.Length;
+                    if (_heldBytes > Connection.SendBudget)
+                    {
+                        _held!.Clear();
+                        Connection.CloseAsSlowConsumer();
+                        return;
+                    }
+
                     _held!.Add((seq, frame));
                     return;
                 }

@@ -27,8 +27,8 @@ public sealed class ChatMetrics
     private static readonly KeyValuePair<string, object?> LegacyKind = new("kind", "legacy");
     private static readonly int[] KnownCloseCodes =
     [
-        CloseCodes.Normal, CloseCodes.GoingAway, CloseCodes.UnsupportedData, CloseCodes.InvalidPayload, CloseCodes.PolicyViolation,
-        CloseCodes.MessageTooBig, CloseCodes.InternalError, CloseCodes.TryAgainLater, CloseCodes.SlowConsumer, CloseCodes.RateLimitExceeded,
+        CloseCodes.Normal, CloseCodes.GoingAway, CloseCodes.ProtocolError, CloseCodes.UnsupportedData, CloseCodes.Abnormal, CloseCodes.InvalidPayload, CloseCodes.PolicyViolation,
+        CloseCodes.MessageTooBig, CloseCodes.InternalError, CloseCodes.ServiceRestart, CloseCodes.TryAgainLater, CloseCodes.SlowConsumer, CloseCodes.RateLimitExceeded,
     ];
 
     private readonly Dictionary<int, KeyValuePair<string, object?>> _closeCodeTags =

@@ -42,6 +42,8 @@ internal sealed class NodeMetrics
         meter.CreateObservableGauge(Names.SendQueueSize, () => SendQueues().Total, "By", "Bytes waiting in every connection's send queue.");
         meter.CreateObservableGauge(Names.SendQueueLargest, () => SendQueues().Largest, "By", "Bytes waiting in the fullest send queue.");
         meter.CreateObservableGauge(Names.HistorySize, () => HistoryMessages, "{message}", "Messages held in room history by the backplane.");
+        meter.CreateObservableGauge(Names.HistoryBytes, () => _backplane is IHistorySize history ? history.HistoryBytes : 0, "By",
+            "Memory that room history takes on this node (kept within ScaleChat:HistoryBudgetBytes).");
         meter.CreateObservableGauge(Names.BackplaneReady, () => backplane.IsReady ? 1L : 0L, null, "1 when the backplane can carry messages, else 0.");
         meter.CreateObservableGauge(Names.Uptime, () => Uptime.TotalSeconds, "s", "Time since this node started.");
     }
@@ -99,6 +101,7 @@ internal sealed class NodeMetrics
         public const string SendQueueSize = "scalechat.send_queue.size";
         public const string SendQueueLargest = "scalechat.send_queue.largest";
         public const string HistorySize = "scalechat.history.size";
+        public const string HistoryBytes = "scalechat.history.bytes";
         public const string BackplaneReady = "scalechat.backplane.ready";
         public const string Uptime = "scalechat.uptime";
     }

@@ -115,12 +115,13 @@ function onMessage(m) {
   if (follow) scrollToBottom();
 }
 
-function onHistory({ room, messages }) {
+function onHistory({ room, messages, more }) {
   const conv = convs.get(roomKey(room));
   if (!conv) return;
   conv.loading = false;
   const older = messages.filter(m => m.seq > 0 && (conv.oldestSeq === 0 || m.seq < conv.oldestSeq) && !conv.ids.has(m.id));
-  if (messages.length < PAGE_SIZE || older.length === 0 || older[0].seq <= 1) conv.complete = true;
+  // A short page is the end, unless the server cut it to fit its size (more: page on from it).
+  if ((messages.length < PAGE_SIZE && !more) || older.length === 0 || older[0].seq <= 1) conv.complete = true;
   if (older.length > 0) {
     const el = messagesEl();
     const fromBottom = el.scrollHeight - el.scrollTop;

@@ -232,7 +232,7 @@ export class ChatConnection extends EventTarget {
   #onHistory(o) {
     const messages = Array.isArray(o.messages) ? o.messages : [];
     if (this.#take(this.#histories, o.room) !== 'fill') {
-      this.#emit('history', { room: o.room, messages });
+      this.#emit('history', { room: o.room, messages, more: o.more === true });
       return;
     }
     const { deliver, resumed } = this.#tracker.onFilled(o.room, messages);
