@@ -2,7 +2,9 @@ using BenchmarkDotNet.Running;
 using ScaleChat.Benchmarks;
 
 // "idle ..." measures memory per idle client against a running server, "server-idle ..." memory per
-// idle connection on a server it runs; anything else goes to BenchmarkDotNet.
+// idle connection on a server it runs, "throughput ..." fan-out of a running server, "robustness ..."
+// what room churn and non-reading clients cost a server build it starts, "churn ..." churns rooms
+// and connections on a running server (for bench/soak.sh); anything else goes to BenchmarkDotNet.
 if (args is ["idle", .. var rest])
 {
     return await ClientIdleMemory.RunAsync(rest);
@@ -11,6 +13,16 @@ if (args is ["idle", .. var rest])
 if (args is ["throughput", .. var throughputArgs])
 {
     return await ServerThroughput.RunAsync(throughputArgs);
+}
+
+if (args is ["robustness", .. var robustnessArgs])
+{
+    return await Robustness.RunAsync(robustnessArgs);
+}
+
+if (args is ["churn", .. var churnArgs])
+{
+    return await RoomChurn.RunAsync(churnArgs);
 }
 
 if (args is ["server-idle", .. var serverArgs])

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Globalization;
 using System.Net.WebSockets;
 using System.Text;
 
@@ -17,11 +16,11 @@ internal static class ServerThroughput
     public static async Task<int> RunAsync(string[] args)
     {
         var url = new Uri(Probe.Flag(args, "--url") ?? "ws://127.0.0.1:8080/ws");
-        var clients = Int(args, "--clients", 1000);
-        var publishers = Int(args, "--publishers", 10);
-        var rate = Int(args, "--rate", 400);
-        var seconds = Int(args, "--seconds", 10);
-        var serverPid = Int(args, "--server-pid", 0);
+        var clients = Probe.Int(args, "--clients", 1000);
+        var publishers = Probe.Int(args, "--publishers", 10);
+        var rate = Probe.Int(args, "--rate", 400);
+        var seconds = Probe.Int(args, "--seconds", 10);
+        var serverPid = Probe.Int(args, "--server-pid", 0);
         long received = 0;
         using var stop = new CancellationTokenSource();
 
@@ -121,7 +120,4 @@ internal static class ServerThroughput
         using var process = Process.GetProcessById(pid);
         return process.TotalProcessorTime;
     }
-
-    private static int Int(string[] args, string name, int fallback) =>
-        Probe.Flag(args, name) is { } value ? int.Parse(value, CultureInfo.InvariantCulture) : fallback;
 }
