@@ -143,4 +143,34 @@ public sealed class MemoryBoundsTests
         Assert.True((await other.ExpectAsync("joined")).GetProperty("recovered").GetBoolean());
         Assert.Equal(4, (await other.ExpectAsync("message")).Long("seq"));
     }
+
+    [Fact]
+    public async Task AClientThatNeverReadsIsClosedAtItsSendBudget()
+    {
+        await using var server = await TestServer.StartAsync([.. Unlimited, "ScaleChat:SendQueueBytes=131072"]);
+        var (writer, _) = await WsClient.HelloAsync(server.RoomUrl("big"), "writer");
+        await using var w = writer;
+        for (var i = 0; i < 3; i++)
+        {
+            await writer.SendAsync(new { type = "send", room = "big", text = EscapedText, @ref = i });
+            await writer.ExpectAsync("ack");
+        }
+
+        // A raw client with a small receive buffer that asks for ~64 KiB answers and never reads.
+        using var sink = await RawWsClient.HelloAsync(server.HttpUrl, "sink", path: "/ws/big");
+        sink.Socket.ReceiveBufferSize = 4096;
+        for (var i = 0; i < 400; i++)
+        {
+            await sink.SendTextAsync("{\"type\":\"history\",\"room\":\"big\",\"limit\":500}");
+        }
+
+        // Closed as a slow consumer, and released within the close timeout although it never reads.
+        await EventuallyAsync(() => Task.FromResult(server.OpenConnections()), open => open == 1, "the non-reader released");
+        // (At least: a test host runs many servers, and their counters may meet in one exporter.)
+        var text = await GetTextAsync(server, "/metrics");
+        Assert.True(Sum(text, "scalechat_slow_consumer_disconnects_total") >= 1);
+        Assert.True(Sum(text, "scalechat_connections_closed_total", "code=\"4008\"") >= 1);
+        Assert.Equal(0, Sum(text, "scalechat_send_queue_size_bytes"));
+        Assert.True(await sink.WaitForServerCloseAsync(TimeSpan.FromSeconds(10)), "the server ends the connection of a client that does not read");
+    }
 }
