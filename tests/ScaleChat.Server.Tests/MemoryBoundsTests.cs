@@ -116,6 +116,36 @@ public sealed class MemoryBoundsTests
     }
 
     [Fact]
+    public async Task AWhoAnswerIsCutToFitAndSaysMore()
+    {
+        // An answer of about 1 KB: some fifteen names of 60 characters.
+        await using var server = await TestServer.StartAsync("ScaleChat:MaxBatchBytes=1024", "ScaleChat:Limits:MaxMessageBytes=1");
+        var clients = new List<WsClient>();
+        try
+        {
+            for (var i = 0; i < 30; i++)
+            {
+                clients.Add((await WsClient.HelloAsync(server.WsUrl, $"{i:D2}{new string('n', 58)}")).Client);
+            }
+
+            await clients[0].SendAsync(new { type = "who", room = "global" });
+            var frame = await clients[0].ReceiveFrameAsync(WsClient.Timeout);
+            Assert.NotNull(frame);
+            Assert.True(frame.Length <= 1030, $"a who answer of {frame.Length} bytes");
+            var answer = JsonDocument.Parse(frame).RootElement;
+            Assert.True(answer.GetProperty("more").GetBoolean());
+            Assert.InRange(answer.GetProperty("members").GetArrayLength(), 10, 16);
+        }
+        finally
+        {
+            foreach (var client in clients)
+            {
+                await client.DisposeAsync();
+            }
+        }
+    }
+
+    [Fact]
     public async Task AResumeTooLargeForTheSendBudgetIsNotReplayed()
     {
         await using var server = await TestServer.StartAsync([.. Unlimited, "ScaleChat:SendQueueBytes=131072"]);

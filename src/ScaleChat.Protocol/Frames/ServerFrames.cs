@@ -85,19 +85,35 @@ public static class ServerFrames
         return FrameWriter.End();
     }
 
-    /// <summary>The answer to <c>who</c>.</summary>
-    public static byte[] Members(string room, IEnumerable<string> members)
+    /// <summary>
+    /// The answer to <c>who</c>, at most about <paramref name="maxBytes"/> long: when the names do not
+    /// all fit, the list is cut and says <c>more: true</c>.
+    /// </summary>
+    public static byte[] Members(string room, IEnumerable<string> members, int maxBytes = int.MaxValue)
     {
         ArgumentNullException.ThrowIfNull(members);
         var w = FrameWriter.Begin("presence"u8);
         w.WriteString("room"u8, room);
         w.WriteStartArray("members"u8);
+        var cut = false;
         foreach (var member in members)
         {
+            // Names are short and need no escaping: their length is what they add, plus quotes and a comma.
+            if (w.BytesCommitted + w.BytesPending + member.Length + 32 > maxBytes)
+            {
+                cut = true;
+                break;
+            }
+
             w.WriteStringValue(member);
         }
 
         w.WriteEndArray();
+        if (cut)
+        {
+            w.WriteBoolean("more"u8, true);
+        }
+
         return FrameWriter.End();
     }
 

@@ -97,7 +97,7 @@ internal sealed partial class ChatHub
         }
 
         var members = await _backplane.GetMembersAsync(command.Room!);
-        connection.TryEnqueue(ServerFrames.Members(command.Room!, members));
+        connection.TryEnqueue(ServerFrames.Members(command.Room!, members, _options.MaxAnswerBytes));
     }
 
     /// <summary>Puts a legacy connection in the room its URL named.</summary>
