@@ -52,8 +52,15 @@ public static partial class ScaleChatServer
     /// <summary>Sockets kept beyond <see cref="ChatServerOptions.MaxConnections"/> for HTTP requests and handshakes in progress.</summary>
     internal const int HttpReserve = 1024;
 
-    /// <summary>Descriptors the process keeps for itself (files, pipes, its own sockets) beyond every socket Kestrel accepts.</summary>
-    private const int ProcessReserve = 64;
+    /// <summary>
+    /// Descriptors the process keeps for itself beyond every socket Kestrel accepts: the runtime holds
+    /// its assemblies, pipes and logs open (about 230 measured on an idle server, more as assemblies
+    /// load), and a process out of descriptors cannot even load one.
+    /// </summary>
+    private const int ProcessReserve = 384;
+
+    /// <summary>Sockets left for HTTP requests and handshakes when the derived <see cref="ChatServerOptions.MaxConnections"/> is reached.</summary>
+    private const int AtTheCeiling = 96;
 
     /// <summary>
     /// Bounds what Kestrel holds outside the chat connections: a request head (and an idle keep-alive
@@ -84,7 +91,7 @@ public static partial class ScaleChatServer
         if (options.MaxConnections == 0)
         {
             // Leave room for the files, sockets and pipes the process itself needs.
-            options.MaxConnections = fileLimit is { } limit ? (int)Math.Clamp(limit - 256, 16, int.MaxValue) : 100_000;
+            options.MaxConnections = fileLimit is { } limit ? (int)Math.Clamp(limit - ProcessReserve - AtTheCeiling, 16, int.MaxValue) : 100_000;
         }
 
         services.AddSingleton(options);
