@@ -42,6 +42,13 @@ public sealed class ChatServerOptions
     /// <summary>Time the server waits for connections to close at shutdown before it aborts them.</summary>
     public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// Origins besides the server's own whose pages may open chat connections (browsers send
+    /// <c>Origin</c>), separated by commas, e.g. <c>https://chat.example.com</c>; <c>*</c> allows any.
+    /// Upgrades from other origins are refused with 403; clients that send no <c>Origin</c> are not affected.
+    /// </summary>
+    public string? AllowedOrigins { get; set; }
+
     /// <summary>Whether clients that ask for no subprotocol are served in the legacy scale-chat format.</summary>
     public bool LegacyEnabled { get; set; } = true;
 

@@ -6,8 +6,9 @@ namespace ScaleChat.Server.Tests;
 
 /// <summary>
 /// The HTTP handshake ends too, on both ways of accepting an upgrade (the lean path and the HTTP
-/// pipeline): a client that never finishes its request head is dropped in time, and an oversized or
-/// outdated upgrade request is refused as Kestrel refuses any other request.
+/// pipeline): a client that never finishes its request head is dropped in time, an oversized or
+/// outdated upgrade request is refused as Kestrel refuses any other request, and a page of another
+/// origin is refused.
 /// </summary>
 public sealed partial class ReleaseTests
 {
@@ -29,6 +30,29 @@ public sealed partial class ReleaseTests
         var within = HandshakeTimeout + TimeSpan.FromSeconds(2.5);
         Assert.True(await slow.WaitForServerCloseAsync(within),
             $"a socket that sent one byte was still open {watch.Elapsed.TotalSeconds:F1} s later (HandshakeTimeout is {HandshakeTimeout.TotalSeconds} s)");
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task ABrowserUpgradeIsAcceptedOnlyFromTheServersOwnOriginOrAnAllowedOne(bool lean)
+    {
+        await using var server = await TestServer.StartAsync($"ScaleChat:LeanUpgrade={lean}", "ScaleChat:AllowedOrigins=https://chat.example.com");
+        var cases = new (string? Origin, int Status)[]
+        {
+            ($"http://{server.HttpUrl.Authority}", 101), // the page the server serves itself
+            ("https://chat.example.com", 101),
+            (null, 101), // not a browser
+            ("http://evil.example", 403),
+            ($"http://{server.HttpUrl.Host}:1", 403), // same host, another port: another origin
+            ("null", 403), // a sandboxed page or a file
+        };
+        foreach (var (origin, status) in cases)
+        {
+            using var client = await RawWsClient.OpenAsync(server.HttpUrl);
+            var head = await client.UpgradeAsync(new RawUpgrade { ExtraHeaders = origin is null ? [] : [$"Origin: {origin}"] });
+            Assert.True(status == head.Status, $"Origin {origin ?? "(none)"}: {head.StatusLine}");
+        }
     }
 
     [Theory]

@@ -30,23 +30,12 @@ internal static class ChatEndpoints
             return;
         }
 
-        if (HttpProtocol.IsHttp10(context.Request.Protocol))
-        {
-            // HTTP/1.0 has no Upgrade; a client that claims it is not a WebSocket client.
-            await RefuseAsync(context, hub, StatusCodes.Status400BadRequest, "http_version", "WebSocket upgrades need HTTP/1.1");
-            return;
-        }
-
-        if (room is not null && !Names.IsValid(room))
-        {
-            await RefuseAsync(context, hub, StatusCodes.Status400BadRequest, "bad_room", "room names are 1-64 ASCII letters, digits, '-', '_' or '.'");
-            return;
-        }
-
         var v1 = context.WebSockets.WebSocketRequestedProtocols.Contains(ProtocolConstants.SubprotocolV1);
-        if (!v1 && !hub.Options.LegacyEnabled)
+        var request = new UpgradeRequest(HttpProtocol.IsHttp10(context.Request.Protocol), room, v1,
+            context.Request.Headers.Origin.FirstOrDefault(), context.Request.Headers.Host.FirstOrDefault());
+        if (services.GetRequiredService<UpgradePolicy>().Check(request) is { } refusal)
         {
-            await RefuseAsync(context, hub, StatusCodes.Status400BadRequest, "legacy_disabled", $"ask for the subprotocol '{ProtocolConstants.SubprotocolV1}'");
+            await RefuseAsync(context, hub, refusal.Status, refusal.Reason, refusal.Message);
             return;
         }
 

@@ -99,6 +99,7 @@ public static partial class ScaleChatServer
         services.AddSingleton<NodeIdentity>();
         AddObservability(services);
         services.AddSingleton(sp => new ConnectionLimiter(sp.GetRequiredService<ChatServerOptions>().MaxConnections));
+        services.AddSingleton<UpgradePolicy>();
         services.AddSingleton<IBackplane>(sp => new InMemoryBackplane(sp.GetRequiredService<NodeIdentity>().Id, options.HistorySize, options.HistoryBudgetBytes));
         services.AddSingleton<ChatHub>();
         services.AddHostedService<ChatHubLifetime>();

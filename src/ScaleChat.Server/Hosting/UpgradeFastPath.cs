@@ -17,7 +17,8 @@ namespace ScaleChat.Server.Hosting;
 /// without the HTTP request objects that ASP.NET Core keeps alive for the whole life of an upgraded
 /// request: that is most of what an idle connection costs. Anything else (other paths, a room that
 /// breaks the name rules, an unusual handshake, a server at its limit) goes on unchanged to the
-/// normal HTTP pipeline, which answers it as the <c>/ws</c> endpoint does.
+/// normal HTTP pipeline, which answers it as the <c>/ws</c> endpoint does: both paths ask the same
+/// <see cref="UpgradePolicy"/>.
 /// </summary>
 internal sealed class UpgradeFastPath(ConnectionDelegate next, IServiceProvider services)
 {
@@ -62,8 +63,8 @@ internal sealed class UpgradeFastPath(ConnectionDelegate next, IServiceProvider 
         // Only a small, plain head is served here; anything larger or with many headers goes to the
         // HTTP pipeline, whose limits (431) then apply exactly as to every other request.
         var limiter = services.GetRequiredService<ConnectionLimiter>();
-        if (headLength < 0 || headLength > maxHead || !TryParse(buffer.Slice(0, headLength), limits.MaxRequestHeaderCount, out var request)
-            || (!request.V1 && !options.LegacyEnabled) || !limiter.TryAcquire())
+        if (headLength < 0 || headLength > maxHead || !TryParse(buffer.Slice(0, headLength), limits.MaxRequestHeaderCount, out var lean)
+            || services.GetRequiredService<UpgradePolicy>().Check(lean.Request) is not null || !limiter.TryAcquire())
         {
             input.AdvanceTo(buffer.Start); // consume nothing: the HTTP pipeline reads the same bytes
             await next(context);
@@ -73,15 +74,15 @@ internal sealed class UpgradeFastPath(ConnectionDelegate next, IServiceProvider 
         try
         {
             input.AdvanceTo(buffer.GetPosition(headLength));
-            await context.Transport.Output.WriteAsync(Accept(request));
+            await context.Transport.Output.WriteAsync(Accept(lean));
             var socket = WebSocket.CreateFromStream(new DuplexPipeStream(context), new WebSocketCreationOptions
             {
                 IsServer = true,
-                SubProtocol = request.V1 ? ProtocolConstants.SubprotocolV1 : null,
+                SubProtocol = lean.Request.V1 ? ProtocolConstants.SubprotocolV1 : null,
                 KeepAliveInterval = ChatEndpoints.KeepAliveInterval,
                 KeepAliveTimeout = ChatEndpoints.KeepAliveTimeout,
             });
-            await ChatEndpoints.RunConnectionAsync(socket, request.V1, request.Room, services);
+            await ChatEndpoints.RunConnectionAsync(socket, lean.Request.V1, lean.Request.Room, services);
         }
         finally
         {
@@ -95,10 +96,10 @@ internal sealed class UpgradeFastPath(ConnectionDelegate next, IServiceProvider 
         return reader.TryReadTo(out ReadOnlySequence<byte> _, HeadEnd, advancePastDelimiter: true) ? reader.Consumed : -1;
     }
 
-    private readonly record struct UpgradeRequest(string? Room, bool V1, string Key);
+    private readonly record struct LeanUpgrade(UpgradeRequest Request, string Key);
 
     /// <summary>A well-formed WebSocket upgrade of ours, or false for anything the HTTP pipeline should see.</summary>
-    private static bool TryParse(ReadOnlySequence<byte> head, int maxHeaders, out UpgradeRequest request)
+    private static bool TryParse(ReadOnlySequence<byte> head, int maxHeaders, out LeanUpgrade request)
     {
         request = default;
         var text = Encoding.Latin1.GetString(head);
@@ -118,13 +119,15 @@ internal sealed class UpgradeFastPath(ConnectionDelegate next, IServiceProvider 
         string? room = null;
         if (path != "/ws")
         {
-            if (!path.StartsWith("/ws/", StringComparison.Ordinal) || !Names.IsValid(room = path[4..]))
+            if (!path.StartsWith("/ws/", StringComparison.Ordinal))
             {
                 return false;
             }
+
+            room = path[4..];
         }
 
-        string? upgrade = null, connection = null, version = null, key = null, protocols = null;
+        string? upgrade = null, connection = null, version = null, key = null, protocols = null, origin = null, host = null;
         foreach (var line in lines.AsSpan(1))
         {
             var colon = line.IndexOf(':', StringComparison.Ordinal);
@@ -141,6 +144,8 @@ internal sealed class UpgradeFastPath(ConnectionDelegate next, IServiceProvider 
                 case "sec-websocket-version": version = value; break;
                 case "sec-websocket-key": key = value; break;
                 case "sec-websocket-protocol": protocols = protocols is null ? value : $"{protocols},{value}"; break;
+                case "origin": origin ??= value; break;
+                case "host": host ??= value; break;
             }
         }
 
@@ -151,14 +156,14 @@ internal sealed class UpgradeFastPath(ConnectionDelegate next, IServiceProvider 
         }
 
         var v1 = protocols is not null && protocols.Split(',').Any(p => p.Trim() == ProtocolConstants.SubprotocolV1);
-        request = new UpgradeRequest(room, v1, key);
+        request = new LeanUpgrade(new UpgradeRequest(IsHttp10: false, room, v1, origin, host), key);
         return true;
     }
 
-    private static byte[] Accept(UpgradeRequest request)
+    private static byte[] Accept(LeanUpgrade request)
     {
         var accept = Convert.ToBase64String(SHA1.HashData(Encoding.ASCII.GetBytes(request.Key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11")));
-        var protocol = request.V1 ? $"Sec-WebSocket-Protocol: {ProtocolConstants.SubprotocolV1}\r\n" : "";
+        var protocol = request.Request.V1 ? $"Sec-WebSocket-Protocol: {ProtocolConstants.SubprotocolV1}\r\n" : "";
         return Encoding.ASCII.GetBytes(
             $"HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Accept: {accept}\r\n{protocol}\r\n");
     }
