@@ -36,6 +36,9 @@ public static partial class ScaleChatServer
             builder.WebHost.UseUrls(DefaultUrl);
         }
 
+        // The slim builder leaves HTTPS out: https:// addresses and Kestrel:Certificates settings give wss://.
+        builder.WebHost.UseKestrelHttpsConfiguration();
+
         // The slim builder fixes the simple console format; let Logging:Console:FormatterName (json) choose.
         builder.Services.Configure<ConsoleLoggerOptions>(builder.Configuration.GetSection("Logging:Console"));
         if (builder.Configuration.GetValue($"{ChatServerOptions.SectionName}:{nameof(ChatServerOptions.LeanUpgrade)}", true))

@@ -1,9 +1,12 @@
 using System.Buffers;
 using System.IO.Pipelines;
+using System.Net;
 using System.Net.WebSockets;
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -18,15 +21,26 @@ namespace ScaleChat.Server.Hosting;
 /// request: that is most of what an idle connection costs. Anything else (other paths, a room that
 /// breaks the name rules, an unusual handshake, a server at its limit) goes on unchanged to the
 /// normal HTTP pipeline, which answers it as the <c>/ws</c> endpoint does: both paths ask the same
-/// <see cref="UpgradePolicy"/>.
+/// <see cref="UpgradePolicy"/>. It runs before Kestrel's TLS, so it serves plain <c>ws://</c> endpoints only
+/// (a TLS proxy in front keeps the saving); on an https:// endpoint everything goes through the pipeline.
 /// </summary>
 internal sealed class UpgradeFastPath(ConnectionDelegate next, IServiceProvider services)
 {
     private const int MaxHeadBytes = 8 * 1024;
     private static readonly byte[] HeadEnd = "\r\n\r\n"u8.ToArray();
 
+    private HashSet<int>? _tlsPorts;
+
     public async Task OnConnectionAsync(ConnectionContext context)
     {
+        if (context.LocalEndPoint is IPEndPoint local && TlsPorts().Contains(local.Port))
+        {
+            // An https:// endpoint: TLS comes after this middleware, so what arrives here is encrypted;
+            // a request in clear text must not be served on it either.
+            await next(context);
+            return;
+        }
+
         var options = services.GetRequiredService<ChatServerOptions>();
         var limits = services.GetRequiredService<IOptions<KestrelServerOptions>>().Value.Limits;
         var maxHead = (int)Math.Min(MaxHeadBytes, limits.MaxRequestHeadersTotalSize);
@@ -89,6 +103,12 @@ internal sealed class UpgradeFastPath(ConnectionDelegate next, IServiceProvider 
             limiter.Release();
         }
     }
+
+    /// <summary>The ports of the https:// addresses, once they are bound (port 0 becomes the real one).</summary>
+    private HashSet<int> TlsPorts() => _tlsPorts ??= [.. services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses
+        .Select(address => new Uri(address.Replace("*", "localhost", StringComparison.Ordinal).Replace("+", "localhost", StringComparison.Ordinal)))
+        .Where(uri => uri.Scheme == Uri.UriSchemeHttps)
+        .Select(uri => uri.Port)];
 
     private static long IndexAfterHead(ReadOnlySequence<byte> buffer)
     {
