@@ -49,6 +49,13 @@ public sealed class ChatServerOptions
     /// </summary>
     public string? AllowedOrigins { get; set; }
 
+    /// <summary>
+    /// Addresses of a separate listener for the operator (e.g. <c>http://127.0.0.1:9091</c>, several
+    /// separated by ';', each with an explicit port): when set, <c>/metrics</c>, <c>/api/stats</c> and the
+    /// dashboard are served there and not on the public addresses, and chat connections only on those.
+    /// </summary>
+    public string? AdminUrls { get; set; }
+
     /// <summary>Whether clients that ask for no subprotocol are served in the legacy scale-chat format.</summary>
     public bool LegacyEnabled { get; set; } = true;
 
@@ -107,6 +114,7 @@ public sealed class ChatServerOptions
             throw new ArgumentException("RedisPrefix must be a non-empty name without spaces or braces", nameof(RedisPrefix));
         }
 
+        Hosting.AdminListener.ParsePorts(AdminUrls);
         if (NodeId is not null && !Names.IsValid(NodeId))
         {
             throw new ArgumentException("NodeId must be 1-64 ASCII letters, digits, '-', '_' or '.'", nameof(NodeId));

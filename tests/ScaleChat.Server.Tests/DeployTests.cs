@@ -60,6 +60,10 @@ public sealed partial class DeployTests
         }
 
         Assert.Contains("redis:6379", Scalar(services["chat-2"], "environment", "ScaleChat__Redis"), StringComparison.Ordinal);
+        foreach (var node in new[] { "chat", "chat-2" })
+        {
+            Assert.Equal("http://0.0.0.0:9091", Scalar(services[node], "environment", "ScaleChat__AdminUrls"));
+        }
     }
 
     [Fact]
@@ -75,8 +79,9 @@ public sealed partial class DeployTests
 
         Assert.True(code == 0, output);
         var text = File.ReadAllText(config);
-        Assert.Contains("chat:8080", text, StringComparison.Ordinal);
-        Assert.Contains("chat-2:8080", text, StringComparison.Ordinal);
+        // The nodes' admin listener (ScaleChat__AdminUrls in the compose file), not the public port.
+        Assert.Contains("chat:9091", text, StringComparison.Ordinal);
+        Assert.Contains("chat-2:9091", text, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -14,11 +14,12 @@ internal static class ServeCommand
         var node = new Option<string?>("--node") { Description = "This node's name in welcome.node (default: host name and a random suffix)." };
         var redis = new Option<string?>("--redis") { Description = "Join other nodes through this Redis, e.g. localhost:6379 (default: a single node, in memory)." };
         var noLegacy = new Option<bool>("--no-legacy") { Description = "Refuse clients that ask for no subprotocol (the legacy scale-chat format)." };
+        var adminUrls = new Option<string?>("--admin-urls") { Description = "A separate listener for /metrics, /api/stats and the dashboard, e.g. http://127.0.0.1:9091 (default: none, they are on --urls)." };
         var logFormat = new Option<string?>("--log-format") { Description = "Console log format: simple (default), json or systemd." };
         logFormat.AcceptOnlyFromAmong("simple", "json", "systemd");
         var command = new Command("serve", "Run a ScaleChat server node. Other settings: --ScaleChat:Name=value, ScaleChat__Name variables or appsettings.json (docs/configuration.md).")
         {
-            urls, node, redis, noLegacy, logFormat,
+            urls, adminUrls, node, redis, noLegacy, logFormat,
         };
 
         // Anything else on the line is ASP.NET Core configuration, e.g. --ScaleChat:HistorySize=5000.
@@ -29,6 +30,11 @@ internal static class ServeCommand
             if (parse.GetValue(urls) is { } u)
             {
                 args.Add($"--urls={u}");
+            }
+
+            if (parse.GetValue(adminUrls) is { } admin)
+            {
+                args.Add($"--ScaleChat:AdminUrls={admin}");
             }
 
             if (parse.GetValue(node) is { } n)

@@ -31,10 +31,13 @@ public static partial class ScaleChatServer
     public static WebApplicationBuilder CreateBuilder(string[] args)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
-        if (string.IsNullOrEmpty(builder.Configuration[WebHostDefaults.ServerUrlsKey]))
+        var urls = builder.Configuration[WebHostDefaults.ServerUrlsKey] is { Length: > 0 } configured ? configured : DefaultUrl;
+        if (builder.Configuration[$"{ChatServerOptions.SectionName}:{nameof(ChatServerOptions.AdminUrls)}"] is { Length: > 0 } admin)
         {
-            builder.WebHost.UseUrls(DefaultUrl);
+            urls = $"{urls};{admin}"; // the admin listener's addresses; AdminListener tells them apart by port
         }
+
+        builder.WebHost.UseUrls(urls);
 
         // The slim builder leaves HTTPS out: https:// addresses and Kestrel:Certificates settings give wss://.
         builder.WebHost.UseKestrelHttpsConfiguration();
@@ -103,6 +106,7 @@ public static partial class ScaleChatServer
         AddObservability(services);
         services.AddSingleton(sp => new ConnectionLimiter(sp.GetRequiredService<ChatServerOptions>().MaxConnections));
         services.AddSingleton<UpgradePolicy>();
+        services.AddSingleton<AdminListener>();
         services.AddSingleton<IBackplane>(sp => new InMemoryBackplane(sp.GetRequiredService<NodeIdentity>().Id, options.HistorySize, options.HistoryBudgetBytes));
         services.AddSingleton<ChatHub>();
         services.AddHostedService<ChatHubLifetime>();
@@ -117,6 +121,7 @@ public static partial class ScaleChatServer
     public static WebApplication MapScaleChat(WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
+        AdminListener.Use(app);
         WebPages.Map(app);
         app.UseWebSockets();
         ChatEndpoints.Map(app);

@@ -29,14 +29,14 @@ internal sealed class UpgradeFastPath(ConnectionDelegate next, IServiceProvider 
     private const int MaxHeadBytes = 8 * 1024;
     private static readonly byte[] HeadEnd = "\r\n\r\n"u8.ToArray();
 
-    private HashSet<int>? _tlsPorts;
+    private HashSet<int>? _portsNotServed;
 
     public async Task OnConnectionAsync(ConnectionContext context)
     {
-        if (context.LocalEndPoint is IPEndPoint local && TlsPorts().Contains(local.Port))
+        if (context.LocalEndPoint is IPEndPoint local && PortsNotServed().Contains(local.Port))
         {
-            // An https:// endpoint: TLS comes after this middleware, so what arrives here is encrypted;
-            // a request in clear text must not be served on it either.
+            // An https:// endpoint: TLS comes after this middleware, so what arrives here is encrypted, and
+            // a request in clear text must not be served on it either. Or the admin listener: no chat there.
             await next(context);
             return;
         }
@@ -104,11 +104,15 @@ internal sealed class UpgradeFastPath(ConnectionDelegate next, IServiceProvider 
         }
     }
 
-    /// <summary>The ports of the https:// addresses, once they are bound (port 0 becomes the real one).</summary>
-    private HashSet<int> TlsPorts() => _tlsPorts ??= [.. services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses
+    /// <summary>
+    /// The ports of the https:// addresses, once they are bound (port 0 becomes the real one), and of the
+    /// admin listener.
+    /// </summary>
+    private HashSet<int> PortsNotServed() => _portsNotServed ??= [.. services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses
         .Select(address => new Uri(address.Replace("*", "localhost", StringComparison.Ordinal).Replace("+", "localhost", StringComparison.Ordinal)))
         .Where(uri => uri.Scheme == Uri.UriSchemeHttps)
-        .Select(uri => uri.Port)];
+        .Select(uri => uri.Port)
+        .Concat(services.GetRequiredService<AdminListener>().Ports)];
 
     private static long IndexAfterHead(ReadOnlySequence<byte> buffer)
     {

@@ -11,7 +11,7 @@ public static partial class Observability
 {
     public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
 
-    private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(10) };
+    public static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(10) };
 
     /// <summary>The repository's root (where ScaleChat.slnx is).</summary>
     public static string RepositoryRoot { get; } = FindRoot();
