@@ -4,6 +4,7 @@ using ScaleChat.Server.Tests.Infrastructure;
 namespace ScaleChat.Server.Tests;
 
 /// <summary>Clients of the original scale-chat server keep working, side by side with version 1.</summary>
+[Collection(ObservabilityCollection.Name)] // counts rejections exactly: a test host's servers share their counters
 public sealed class LegacyTests
 {
     private static async Task<JsonElement> ReceiveOneObjectFrameAsync(WsClient legacy)

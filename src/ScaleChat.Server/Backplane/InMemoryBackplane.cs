@@ -11,6 +11,8 @@ namespace ScaleChat.Server.Backplane;
 /// </summary>
 public sealed class InMemoryBackplane(string nodeId, int historySize, long historyBudgetBytes = long.MaxValue) : IBackplane, IHistorySize
 {
+    // A budget of nothing keeps no history at all, rather than evicting after every message.
+    private readonly int _historySize = historyBudgetBytes == 0 ? 0 : historySize;
     private readonly ConcurrentDictionary<string, RoomStream> _rooms = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, byte> _users = new(StringComparer.Ordinal);
     private readonly Lock _evicting = new();
@@ -257,7 +259,7 @@ public sealed class InMemoryBackplane(string nodeId, int historySize, long histo
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 
     private RoomStream Stream(string room) =>
-        _rooms.GetOrAdd(room, static (_, size) => new RoomStream(size), historySize);
+        _rooms.GetOrAdd(room, static (_, size) => new RoomStream(size), _historySize);
 
     /// <summary>Forgets a room that holds nothing any more (under the stream's lock); its next use starts a new epoch.</summary>
     private void ForgetIfIdle(string room, RoomStream stream)

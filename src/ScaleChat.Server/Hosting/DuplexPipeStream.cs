@@ -54,21 +54,10 @@ internal sealed class DuplexPipeStream(ConnectionContext connection) : Stream
         }
     }
 
-    public override async ValueTask WriteAsync(ReadOnlyMemory<byte> source, CancellationToken cancellationToken = default)
+    public override ValueTask WriteAsync(ReadOnlyMemory<byte> source, CancellationToken cancellationToken = default)
     {
         Interlocked.Increment(ref _writing);
-        try
-        {
-            var result = await _output.WriteAsync(source, cancellationToken);
-            if (result.IsCompleted || result.IsCanceled)
-            {
-                throw new IOException("the connection is closed");
-            }
-        }
-        finally
-        {
-            Interlocked.Decrement(ref _writing);
-        }
+        return EndWriteAsync(_output.WriteAsync(source, cancellationToken));
     }
 
     public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
@@ -77,12 +66,18 @@ internal sealed class DuplexPipeStream(ConnectionContext connection) : Stream
     public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
         WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
-    public override async Task FlushAsync(CancellationToken cancellationToken)
+    public override Task FlushAsync(CancellationToken cancellationToken)
     {
         Interlocked.Increment(ref _writing);
+        return EndWriteAsync(_output.FlushAsync(cancellationToken)).AsTask();
+    }
+
+    /// <summary>Waits for a write or flush counted in <c>_writing</c> (so that an abort can cancel it) and checks its end.</summary>
+    private async ValueTask EndWriteAsync(ValueTask<FlushResult> pending)
+    {
         try
         {
-            var result = await _output.FlushAsync(cancellationToken);
+            var result = await pending;
             if (result.IsCompleted || result.IsCanceled)
             {
                 throw new IOException("the connection is closed");
