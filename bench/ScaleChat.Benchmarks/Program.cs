@@ -4,7 +4,8 @@ using ScaleChat.Benchmarks;
 // "idle ..." measures memory per idle client against a running server, "server-idle ..." memory per
 // idle connection on a server it runs, "throughput ..." fan-out of a running server, "robustness ..."
 // what room churn and non-reading clients cost a server build it starts, "churn ..." churns rooms
-// and connections on a running server (for bench/soak.sh); anything else goes to BenchmarkDotNet.
+// and connections on a running server (for bench/soak.sh), "connect-cost ..." what identity checks cost
+// a server build per connection; anything else goes to BenchmarkDotNet.
 if (args is ["idle", .. var rest])
 {
     return await ClientIdleMemory.RunAsync(rest);
@@ -23,6 +24,11 @@ if (args is ["robustness", .. var robustnessArgs])
 if (args is ["churn", .. var churnArgs])
 {
     return await RoomChurn.RunAsync(churnArgs);
+}
+
+if (args is ["connect-cost", .. var connectArgs])
+{
+    return await ScaleChat.Benchmarks.ConnectCost.RunAsync(connectArgs);
 }
 
 if (args is ["server-idle", .. var serverArgs])
