@@ -34,7 +34,7 @@ public sealed partial class ChatClient
             }
 
             _ = ReceiveAsync(connection);
-            connection.Enqueue(ClientFrames.Hello(_options.Name, _options.Token, _options.Presence));
+            connection.Enqueue(Hello());
             await handshake.Task.WaitAsync(timeout.Token).ConfigureAwait(false);
         }
         catch (Exception ex)

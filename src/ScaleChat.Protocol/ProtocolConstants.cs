@@ -32,6 +32,8 @@ public static class ErrorCodes
     public const string Unauthorized = "unauthorized";
     /// <summary>The connection may not do this.</summary>
     public const string Forbidden = "forbidden";
+    /// <summary>The name is held by another connection, and the <c>hello</c> did not present its <c>nameKey</c>.</summary>
+    public const string NameTaken = "name_taken";
     /// <summary>A private message's addressee has no connection anywhere.</summary>
     public const string NoSuchUser = "no_such_user";
     /// <summary>The server failed; the object may or may not have been processed.</summary>

@@ -15,6 +15,7 @@ internal enum ServerObjectType
     History,
     Pong,
     Error,
+    Authed,
 }
 
 /// <summary>
@@ -40,6 +41,8 @@ internal struct ServerObject
     public string? User;
     public string? Session;
     public string? Node;
+    public string? NameKey;
+    public long? Exp;
     public bool? PresenceJoined;
     public ProtocolLimits? Limits;
     public List<KeyValuePair<string, RoomPosition>>? Rooms;
