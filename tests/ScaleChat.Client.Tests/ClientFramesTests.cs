@@ -1,3 +1,4 @@
+using System.Text.Json;
 using ScaleChat.Client.Wire;
 using ScaleChat.Protocol;
 using ScaleChat.Protocol.Frames;
@@ -19,6 +20,28 @@ public class ClientFramesTests
     {
         var c = ReadAsServer(ClientFrames.Hello("alice", null, "tok", presence: true));
         Assert.Equal((ClientCommandType.Hello, "alice", "tok", true), (c.Type, c.Name, c.Token, c.Presence));
+    }
+
+    [Fact]
+    public void HelloCarriesTheNameKeyAndMayLeaveTheNameToTheToken()
+    {
+        var shared = JsonDocument.Parse(ClientFrames.Hello("alice", "k1", null, presence: false)).RootElement;
+        var tokenOnly = JsonDocument.Parse(ClientFrames.Hello(null, null, "tok", presence: false)).RootElement;
+
+        Assert.Equal(("hello", "alice", "k1"), (shared.GetProperty("type").GetString(), shared.GetProperty("name").GetString(), shared.GetProperty("nameKey").GetString()));
+        Assert.False(shared.TryGetProperty("token", out _));
+        Assert.False(tokenOnly.TryGetProperty("name", out _));
+        Assert.Equal("tok", tokenOnly.GetProperty("token").GetString());
+    }
+
+    [Fact]
+    public void AuthCarriesTheTokenAndARef()
+    {
+        var json = ClientFrames.Auth("new.jwt.value", 5);
+        var auth = JsonDocument.Parse(json).RootElement;
+
+        Assert.DoesNotContain((byte)'\n', json);
+        Assert.Equal(("auth", "new.jwt.value", 5L), (auth.GetProperty("type").GetString(), auth.GetProperty("token").GetString(), auth.GetProperty("ref").GetInt64()));
     }
 
     [Fact]
