@@ -20,6 +20,15 @@ public sealed class ChatClientIdentityTests : IAsyncLifetime
         ReconnectMinDelay = TimeSpan.FromMilliseconds(100), ReconnectMaxDelay = TimeSpan.FromMilliseconds(300),
     });
 
+    /// <summary>A connected client and its events; the caller disposes the client.</summary>
+    private async Task<(ChatClient Client, ChatEventStream Events)> ConnectAsync(string? name = "alice", string? token = null)
+    {
+        var client = NewClient(name, token);
+        var events = client.Subscribe();
+        await client.ConnectAsync().Bounded();
+        return (client, events);
+    }
+
     private static string? Field(JsonElement o, string name) => o.TryGetProperty(name, out var v) ? v.GetString() : null;
 
     /// <summary>Drops the connection and waits until the client is welcomed again.</summary>
@@ -33,9 +42,8 @@ public sealed class ChatClientIdentityTests : IAsyncLifetime
     [Fact]
     public async Task EveryReconnectPresentsTheNameKeyOfTheFirstWelcome()
     {
-        await using var client = NewClient();
-        var events = client.Subscribe();
-        await client.ConnectAsync().Bounded();
+        var (client, events) = await ConnectAsync();
+        await using var _ = client;
         Assert.Equal(("alice", "key-of-alice"), (client.User, client.NameKey));
 
         await ReconnectAsync(events);
@@ -73,9 +81,8 @@ public sealed class ChatClientIdentityTests : IAsyncLifetime
     [Fact]
     public async Task AHelloRefusedWhileReconnectingClosesTheClientInsteadOfRetrying()
     {
-        await using var client = NewClient();
-        var events = client.Subscribe();
-        await client.ConnectAsync().Bounded();
+        var (client, events) = await ConnectAsync();
+        await using var _ = client;
 
         _server.RefuseHelloWith = ErrorCodes.NameTaken;
         _server.DropAll();
@@ -113,9 +120,8 @@ public sealed class ChatClientIdentityTests : IAsyncLifetime
     [Fact]
     public async Task AuthenticateReturnsTheNewExpiryAndLaterReconnectsPresentTheNewToken()
     {
-        await using var client = NewClient(token: "first");
-        var events = client.Subscribe();
-        await client.ConnectAsync().Bounded();
+        var (client, events) = await ConnectAsync(token: "first");
+        await using var _ = client;
 
         var expires = await client.AuthenticateAsync("second").Bounded();
         await ReconnectAsync(events);
@@ -127,9 +133,8 @@ public sealed class ChatClientIdentityTests : IAsyncLifetime
     [Fact]
     public async Task ARefusedRefreshFailsWithUnauthorizedAndKeepsTheConnectionAndTheOldToken()
     {
-        await using var client = NewClient(token: "first");
-        var events = client.Subscribe();
-        await client.ConnectAsync().Bounded();
+        var (client, events) = await ConnectAsync(token: "first");
+        await using var _ = client;
 
         var refused = await Assert.ThrowsAsync<ChatServerException>(() => client.AuthenticateAsync("bad")).Bounded();
         Assert.Equal(ErrorCodes.Unauthorized, refused.Code);
@@ -142,9 +147,8 @@ public sealed class ChatClientIdentityTests : IAsyncLifetime
     [Fact]
     public async Task ARefreshMadeWhileReconnectingGoesOutOnTheNewConnection()
     {
-        await using var client = NewClient(token: "first");
-        var events = client.Subscribe();
-        await client.ConnectAsync().Bounded();
+        var (client, events) = await ConnectAsync(token: "first");
+        await using var _ = client;
 
         _server.DropAll();
         await events.NextAsync<ConnectionStateChanged>(s => s.State == ConnectionState.Reconnecting);
