@@ -1,4 +1,3 @@
-using System.Text.Json;
 using ScaleChat.Client.Wire;
 using ScaleChat.Protocol;
 using ScaleChat.Protocol.Frames;
@@ -18,30 +17,32 @@ public class ClientFramesTests
     [Fact]
     public void HelloCarriesNameTokenAndPresence()
     {
-        var c = ReadAsServer(ClientFrames.Hello("alice", null, "tok", presence: true));
+        var c = ReadAsServer(ClientFrames.Hello("alice", nameKey: null, "tok", presence: true));
         Assert.Equal((ClientCommandType.Hello, "alice", "tok", true), (c.Type, c.Name, c.Token, c.Presence));
     }
 
     [Fact]
     public void HelloCarriesTheNameKeyAndMayLeaveTheNameToTheToken()
     {
-        var shared = JsonDocument.Parse(ClientFrames.Hello("alice", "k1", null, presence: false)).RootElement;
-        var tokenOnly = JsonDocument.Parse(ClientFrames.Hello(null, null, "tok", presence: false)).RootElement;
+        var shared = ReadAsServer(ClientFrames.Hello("alice", "k1", null, presence: false));
+        var tokenOnly = ReadAsServer(ClientFrames.Hello(null, null, "tok", presence: false));
 
-        Assert.Equal(("hello", "alice", "k1"), (shared.GetProperty("type").GetString(), shared.GetProperty("name").GetString(), shared.GetProperty("nameKey").GetString()));
-        Assert.False(shared.TryGetProperty("token", out _));
-        Assert.False(tokenOnly.TryGetProperty("name", out _));
-        Assert.Equal("tok", tokenOnly.GetProperty("token").GetString());
+        Assert.Equal((ClientCommandType.Hello, "alice", "k1", (string?)null), (shared.Type, shared.Name, shared.NameKey, shared.Token));
+        Assert.Equal(((string?)null, "tok"), (tokenOnly.Name, tokenOnly.Token));
     }
 
     [Fact]
     public void AuthCarriesTheTokenAndARef()
     {
-        var json = ClientFrames.Auth("new.jwt.value", 5);
-        var auth = JsonDocument.Parse(json).RootElement;
+        var auth = ReadAsServer(ClientFrames.Auth("new.jwt.value", 5));
+        Assert.Equal((ClientCommandType.Auth, "new.jwt.value", 5L), (auth.Type, auth.Token, auth.Ref.Number));
+    }
 
-        Assert.DoesNotContain((byte)'\n', json);
-        Assert.Equal(("auth", "new.jwt.value", 5L), (auth.GetProperty("type").GetString(), auth.GetProperty("token").GetString(), auth.GetProperty("ref").GetInt64()));
+    [Fact]
+    public void TheServersAuthedIsReadWithItsExpiryAndRef()
+    {
+        Assert.True(ServerFrameReader.TryParse(ServerFrames.Authed(1_900_000_000, MessageRef.FromNumber(5)), out var o));
+        Assert.Equal((ServerObjectType.Authed, 1_900_000_000L, 5L), (o.Type, o.Exp, o.Ref.Number));
     }
 
     [Fact]

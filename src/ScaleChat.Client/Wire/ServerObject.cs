@@ -40,8 +40,8 @@ internal struct ServerObject
     public string? ErrorMessage;
     public string? User;
     public string? Session;
-    public string? Node;
     public string? NameKey;
+    public string? Node;
     public long? Exp;
     public bool? PresenceJoined;
     public ProtocolLimits? Limits;
