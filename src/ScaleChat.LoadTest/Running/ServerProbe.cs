@@ -44,8 +44,10 @@ public static class ServerProbe
                 }
             });
             client.Send(LoadHello.For(client.Name, settings));
-            var done = await Task.WhenAny(welcome.Task, loop).WaitAsync(timeout.Token).ConfigureAwait(false);
-            return done == welcome.Task ? await welcome.Task.ConfigureAwait(false)
+            await Task.WhenAny(welcome.Task, loop).WaitAsync(timeout.Token).ConfigureAwait(false);
+
+            // An error then a close complete both; the close may win the race, but the error says why.
+            return welcome.Task.IsCompleted ? await welcome.Task.ConfigureAwait(false)
                 : throw new LoadException($"the server at {settings.Url} closed the connection before its welcome (close code {client.CloseStatus?.ToString() ?? "none"})");
         }
         catch (Exception ex) when (ex is WebSocketException or HttpRequestException or OperationCanceledException or TimeoutException or IOException)
