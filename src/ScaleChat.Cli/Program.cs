@@ -3,6 +3,7 @@ using System.CommandLine.Invocation;
 using ScaleChat.Cli.Chat;
 using ScaleChat.Cli.Load;
 using ScaleChat.Cli.Serve;
+using ScaleChat.Cli.Token;
 
 // `scalechat <command>`: each command lives in its own folder and adds itself here.
 var root = new RootCommand("ScaleChat: a real-time chat server, its client and its load generator.")
@@ -11,6 +12,7 @@ var root = new RootCommand("ScaleChat: a real-time chat server, its client and i
     HealthCommand.Create(),
     ChatCommand.Create(),
     LoadCommand.Create(),
+    TokenCommand.Create(),
 };
 
 var parse = root.Parse(args);

@@ -60,6 +60,9 @@ public sealed partial class ChatClient
             case ServerObjectType.Welcome:
                 OnWelcome(connection, in o);
                 break;
+            case ServerObjectType.Authed:
+                OnAuthed(o.Exp, TakeInFlight(in o));
+                break;
             default:
                 // An object type from a newer server: nothing this client knows to do with it.
                 break;
@@ -84,6 +87,13 @@ public sealed partial class ChatClient
 
     private void CompleteByRef(in ServerObject o, AnswerOf answer)
     {
+        var request = TakeInFlight(in o);
+        request?.TrySetResult(answer(in o, request));
+    }
+
+    /// <summary>The request an answer with a <c>ref</c> belongs to, taken off the in-flight table.</summary>
+    private PendingRequest? TakeInFlight(in ServerObject o)
+    {
         PendingRequest? request = null;
         if (o.Ref.IsNumber)
         {
@@ -93,7 +103,7 @@ public sealed partial class ChatClient
             }
         }
 
-        request?.TrySetResult(answer(in o, request));
+        return request;
     }
 
     private void CompleteByRoom(RequestKind kind, string room, object? result)
@@ -248,8 +258,8 @@ public sealed partial class ChatClient
             }
 
             _user = o.User;
-            _session = o.Session;
             _nameKey = o.NameKey ?? _nameKey;
+            _session = o.Session;
             _node = o.Node;
             _limits = o.Limits ?? _limits;
             connection.MaxFrameBytes = _limits.MaxFrameBytes;

@@ -55,6 +55,8 @@ public sealed partial class ChatClient : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         _options = options;
+        _nameKey = options.NameKey;
+        _token = options.Token;
         _onObject = OnObject;
     }
 
@@ -79,7 +81,11 @@ public sealed partial class ChatClient : IAsyncDisposable
     /// <summary>Where the connection stands.</summary>
     public ConnectionState State => _state;
 
-    /// <summary>The name the server holds for this client (from the token when auth is on); null before the first <c>welcome</c>.</summary>
+    /// <summary>
+    /// The name the server holds for this client, from the latest <c>welcome</c>: the one to compare
+    /// a message's <c>From</c> with. In token mode it is the token's subject, whatever
+    /// <see cref="ChatClientOptions.Name"/> says. Null before the first <c>welcome</c>.
+    /// </summary>
     public string? User => _user;
 
     /// <summary>The server's id of the current session.</summary>

@@ -14,11 +14,25 @@ public sealed class ChatClientOptions
     /// </summary>
     public IReadOnlyList<Uri> FallbackUrls { get; init; } = [];
 
-    /// <summary>The user name sent in <c>hello</c>: 1–64 ASCII letters, digits, '-', '_' or '.'.</summary>
-    public required string Name { get; init; }
+    /// <summary>
+    /// The user name sent in <c>hello</c>: 1–64 ASCII letters, digits, '-', '_' or '.'. Required
+    /// without a <see cref="Token"/>; with one it may be left out, as the server takes the user from
+    /// the token (<see cref="ChatClient.User"/> says which name that is).
+    /// </summary>
+    public string? Name { get; init; }
 
-    /// <summary>A JWT for servers that require authentication.</summary>
+    /// <summary>
+    /// A JWT for servers in token mode, sent in <c>hello</c>. Replace it on a live connection with
+    /// <see cref="ChatClient.AuthenticateAsync"/>; reconnects then present the newest accepted one.
+    /// </summary>
     public string? Token { get; init; }
+
+    /// <summary>
+    /// The key of a name already held on the server (<see cref="ChatClient.NameKey"/> of another
+    /// client with the same <see cref="Name"/>), to share that name: another process or tab of the
+    /// same user. Without it the first <c>welcome</c> of an open-mode server issues one.
+    /// </summary>
+    public string? NameKey { get; init; }
 
     /// <summary>Ask for join/leave events of every room this client is in (sent with <c>hello</c> and each <c>join</c>).</summary>
     public bool Presence { get; init; }
@@ -77,9 +91,21 @@ public sealed class ChatClientOptions
             }
         }
 
-        if (!Protocol.Names.IsValid(Name))
+        if (Token is not null && string.IsNullOrWhiteSpace(Token))
         {
-            throw new ArgumentException("the name must be 1-64 ASCII letters, digits, '-', '_' or '.'", nameof(Name));
+            throw new ArgumentException("the token must not be empty", nameof(Token));
+        }
+
+        if ((Name is not null || Token is null) && !Protocol.Names.IsValid(Name))
+        {
+            throw new ArgumentException(Name is null
+                ? "a name is required without a token"
+                : "the name must be 1-64 ASCII letters, digits, '-', '_' or '.'", nameof(Name));
+        }
+
+        if (NameKey is not null && (string.IsNullOrWhiteSpace(NameKey) || Name is null))
+        {
+            throw new ArgumentException("a name key must not be empty and goes with the name it holds", nameof(NameKey));
         }
 
         ArgumentOutOfRangeException.ThrowIfLessThan(ReconnectMinDelay, TimeSpan.Zero);

@@ -51,4 +51,11 @@ public static class ChatTokens
             SigningCredentials = new SigningCredentials(new SymmetricSecurityKey(key), SecurityAlgorithms.HmacSha256),
         });
     }
+
+    /// <summary>The <c>sub</c> of a token, read without checking it; null when it cannot be read.</summary>
+    internal static string? SubjectOf(string token)
+    {
+        var handler = new JsonWebTokenHandler();
+        return handler.CanReadToken(token) ? handler.ReadJsonWebToken(token).Subject : null;
+    }
 }

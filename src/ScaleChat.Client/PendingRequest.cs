@@ -9,6 +9,7 @@ internal enum RequestKind
     History,
     Who,
     Ping,
+    Auth,
 }
 
 /// <summary>
@@ -28,6 +29,9 @@ internal sealed class PendingRequest(RequestKind kind, string? room, long @ref, 
 
     /// <summary>Made by the client itself to resume a room; answered on the receive loop, awaited by no one.</summary>
     public bool Internal { get; init; }
+
+    /// <summary>For <see cref="RequestKind.Auth"/>: the token it presents, adopted for later hellos once accepted.</summary>
+    public string? Token { get; init; }
 
     /// <summary>When it was written, for <see cref="RequestKind.Ping"/>.</summary>
     public long StartedTimestamp { get; set; }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using ScaleChat.Client.Tests.Infrastructure;
 using ScaleChat.Server.Tests.Infrastructure;
 
@@ -85,10 +84,10 @@ public sealed class ChatCliTests : IAsyncLifetime
     [Fact]
     public async Task AnUnreachableServerGivesOneLineAndExitCodeOne()
     {
-        var (code, stdout, stderr) = await RunCliAsync("chat", "--url", "ws://127.0.0.1:1/ws", "--name", "alice");
+        var (code, stdout, stderr) = await CliProcess.RunAsync(null, "chat", "--url", "ws://127.0.0.1:1/ws", "--name", "alice");
         Assert.Equal(1, code);
         Assert.Equal("", stdout);
-        Assert.Equal(["scalechat chat: cannot connect to ws://127.0.0.1:1/ws: Connection refused"], Lines(stderr));
+        Assert.Equal(["scalechat chat: cannot connect to ws://127.0.0.1:1/ws: Connection refused"], CliProcess.Lines(stderr));
     }
 
     [Theory]
@@ -96,40 +95,24 @@ public sealed class ChatCliTests : IAsyncLifetime
     [InlineData("--name", "not valid!")]
     [InlineData("--url", "http://example.com", "--name", "alice")]
     [InlineData("--url")]
+    [InlineData("--url", "ws://127.0.0.1:1/ws")]
     public async Task BadFlagsGiveOneLineAndANonZeroExitCode(params string[] flags)
     {
-        var (code, _, stderr) = await RunCliAsync(["chat", .. flags]);
+        var (code, _, stderr) = await CliProcess.RunAsync(null, ["chat", .. flags]);
         Assert.Equal(2, code);
-        Assert.Single(Lines(stderr));
+        Assert.Single(CliProcess.Lines(stderr));
         Assert.DoesNotContain("   at ", stderr, StringComparison.Ordinal);
     }
 
-    private static string[] Lines(string text) => text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-
-    /// <summary>Runs the real CLI as a child process with no input, killing it (by its own PID) if it hangs.</summary>
-    private static async Task<(int Code, string Stdout, string Stderr)> RunCliAsync(params string[] args)
+    [Fact]
+    public async Task WithATokenFromTheFlagOrTheEnvironmentTheNameMayBeLeftOut()
     {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "scalechat.dll"));
-        foreach (var arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
+        var flag = await CliProcess.RunAsync(null, "chat", "--url", "ws://127.0.0.1:1/ws", "--token", "a.b.c");
+        var variable = await CliProcess.RunAsync(new Dictionary<string, string> { ["SCALECHAT_TOKEN"] = "a.b.c" }, "chat", "--url", "ws://127.0.0.1:1/ws");
 
-        using var process = Process.Start(start)!;
-        process.StandardInput.Close();
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        try
-        {
-            await process.WaitForExitAsync().Bounded();
-        }
-        catch (TimeoutException)
-        {
-            process.Kill();
-            throw;
-        }
-
-        return (process.ExitCode, await stdout, await stderr);
+        // Past the flags: both get as far as the (unreachable) server.
+        Assert.Equal((1, 1), (flag.Code, variable.Code));
+        Assert.StartsWith("scalechat chat: cannot connect", flag.Stderr, StringComparison.Ordinal);
+        Assert.StartsWith("scalechat chat: cannot connect", variable.Stderr, StringComparison.Ordinal);
     }
 }

@@ -22,6 +22,30 @@ public class ClientFramesTests
     }
 
     [Fact]
+    public void HelloCarriesTheNameKeyAndMayLeaveTheNameToTheToken()
+    {
+        var shared = ReadAsServer(ClientFrames.Hello("alice", "k1", null, presence: false));
+        var tokenOnly = ReadAsServer(ClientFrames.Hello(null, null, "tok", presence: false));
+
+        Assert.Equal((ClientCommandType.Hello, "alice", "k1", (string?)null), (shared.Type, shared.Name, shared.NameKey, shared.Token));
+        Assert.Equal(((string?)null, "tok"), (tokenOnly.Name, tokenOnly.Token));
+    }
+
+    [Fact]
+    public void AuthCarriesTheTokenAndARef()
+    {
+        var auth = ReadAsServer(ClientFrames.Auth("new.jwt.value", 5));
+        Assert.Equal((ClientCommandType.Auth, "new.jwt.value", 5L), (auth.Type, auth.Token, auth.Ref.Number));
+    }
+
+    [Fact]
+    public void TheServersAuthedIsReadWithItsExpiryAndRef()
+    {
+        Assert.True(ServerFrameReader.TryParse(ServerFrames.Authed(1_900_000_000, MessageRef.FromNumber(5)), out var o));
+        Assert.Equal((ServerObjectType.Authed, 1_900_000_000L, 5L), (o.Type, o.Exp, o.Ref.Number));
+    }
+
+    [Fact]
     public void AResumingJoinCarriesItsPosition()
     {
         var c = ReadAsServer(ClientFrames.Join("dev", new RoomPosition(41, "e7"), presence: false, 3));

@@ -65,6 +65,21 @@ public class ServerFrameReaderTests
     }
 
     [Fact]
+    public void AnOpenModeWelcomeCarriesTheNameKey()
+    {
+        var o = Parse("""{"type":"welcome","user":"alice","session":"s1","nameKey":"Zm9vYmFyYmF6cXV4cXV1eA","node":"n1","rooms":[]}""");
+        Assert.Equal(("alice", "Zm9vYmFyYmF6cXV4cXV1eA"), (o.User, o.NameKey));
+        Assert.Null(Parse("""{"type":"welcome","user":"alice"}""").NameKey);
+    }
+
+    [Fact]
+    public void AnAuthedCarriesTheNewExpiryAndItsRef()
+    {
+        var o = Parse("""{"type":"authed","exp":1900000000,"ref":12}""");
+        Assert.Equal((ServerObjectType.Authed, 1_900_000_000L, 12L), (o.Type, o.Exp, o.Ref.Number));
+    }
+
+    [Fact]
     public void AHistoryAnswerCarriesItsMessagesInOrder()
     {
         var o = Parse("""{"type":"history","room":"dev","messages":[{"type":"message","room":"dev","from":"a","text":"1","seq":1,"id":"x1","ts":5},{"type":"message","room":"dev","from":"b","text":"2","seq":2,"id":"x2","ts":6}]}""");
@@ -101,6 +116,9 @@ public class ServerFrameReaderTests
     [InlineData("{\"type\":\"ack\",\"ref\":1}")]
     [InlineData("{\"type\":\"message\",\"room\":\"dev\",\"from\":\"a\",\"text\":\"t\",\"id\":\"i\",\"seq\":\"NaN\"}")]
     [InlineData("{\"type\":7}")]
+    [InlineData("{\"type\":\"authed\",\"ref\":1}")]
+    [InlineData("{\"type\":\"authed\",\"exp\":\"soon\",\"ref\":1}")]
+    [InlineData("{\"type\":\"welcome\",\"user\":\"a\",\"nameKey\":5}")]
     [InlineData("{\"a\":1} {\"b\":2}")]
     public void MalformedOrIncompleteObjectsAreRejectedWithoutThrowing(string json)
     {

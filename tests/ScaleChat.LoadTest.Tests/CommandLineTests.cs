@@ -17,6 +17,8 @@ public sealed class CommandLineTests
     [InlineData("--slo", "p99 about 50ms", "--slo term")]
     [InlineData("--search", "users", "--search must be 'clients' or 'rate'")]
     [InlineData("--url", "http://localhost:8080/ws", "--url must be a ws:// or wss:// URL")]
+    [InlineData("--token-secret", "too-short", "--token-secret must be at least 32 bytes")]
+    [InlineData("--token-issuer", "me", "--token-issuer and --token-audience need --token-secret")]
     public async Task ABadFlagGetsOneLineAndExitCodeTwo(string flag, string value, string message)
     {
         var run = await LoadCli.RunAsync([flag, value]);
@@ -63,6 +65,32 @@ public sealed class CommandLineTests
         Assert.True(settings.Legacy);
         Assert.Equal(new Uri("ws://127.0.0.1:1/ws"), settings.Url);
         Assert.Equal(7, settings.Publishers);
+    }
+
+    [Fact]
+    public void TheTokenFlagsHaveVariablesWithUnderscores()
+    {
+        var environment = new Dictionary<string, string>
+        {
+            ["SCALECHAT_LOAD_TOKEN_SECRET"] = "a-load-secret-of-at-least-32-bytes!",
+            ["SCALECHAT_LOAD_TOKEN_ISSUER"] = "issuer",
+        };
+        string? Flag(string name) => name == "token-audience" ? "audience" : null;
+
+        var settings = LoadArguments.Resolve(Flag, environment.GetValueOrDefault, out var error);
+
+        Assert.Null(error);
+        Assert.Equal(("a-load-secret-of-at-least-32-bytes!", "issuer", "audience"), (settings!.TokenSecret, settings.TokenIssuer, settings.TokenAudience));
+        Assert.Equal("SCALECHAT_LOAD_TOKEN_SECRET", LoadArguments.VariableOf("token-secret"));
+    }
+
+    [Fact]
+    public async Task TokensAreRefusedWithTheLegacyFormat()
+    {
+        var run = await LoadCli.RunAsync(["--legacy", "--token-secret", "a-load-secret-of-at-least-32-bytes!"]);
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.Equal("scalechat load: --token-secret needs version 1: a server in token mode refuses the legacy format", run.Error.Trim());
     }
 
     [Fact]

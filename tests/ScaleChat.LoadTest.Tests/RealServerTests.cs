@@ -62,4 +62,29 @@ public sealed class RealServerTests
         Assert.True(warning < run.Output.IndexOf("clients 4/4", StringComparison.Ordinal), "the warning comes before the run");
         Assert.True(run.Json.GetProperty("errorsByCode").GetProperty("rate_limited").GetInt64() > 0);
     }
+
+    private const string TokenSecret = "a-load-secret-of-at-least-32-bytes!";
+
+    [Fact]
+    public async Task ATokenModeServerIsLoadedWithATokenForEachClient()
+    {
+        await using var server = await TestServer.StartAsync("ScaleChat:Auth:Mode=token", $"ScaleChat:Auth:Secret={TokenSecret}");
+        var run = await LoadCli.RunAsync(LoadCli.Short(server.WsUrl, "--clients", "20", "--rooms", "2", "--publishers", "4", "--rate", "20", "--token-secret", TokenSecret));
+
+        Assert.True(run.ExitCode == 0, run.Output + run.Error);
+        Assert.Equal(20, run.Long("connected"));
+        Assert.Equal(0, run.Long("connectFailures"));
+        Assert.Equal(run.Long("expected"), run.Long("delivered"));
+        Assert.True(run.Json.GetProperty("workload").GetProperty("tokens").GetBoolean());
+    }
+
+    [Fact]
+    public async Task WithoutTheSecretATokenModeServerRefusesTheProbeWithAHint()
+    {
+        await using var server = await TestServer.StartAsync("ScaleChat:Auth:Mode=token", $"ScaleChat:Auth:Secret={TokenSecret}");
+        var run = await LoadCli.RunAsync(LoadCli.Short(server.WsUrl, "--clients", "4", "--rooms", "1"));
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.True(run.Error.Trim() == "scalechat load: the server refused the hello: unauthorized (a server in token mode needs --token-secret)", run.Error);
+    }
 }

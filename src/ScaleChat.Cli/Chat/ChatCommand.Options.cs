@@ -7,8 +7,14 @@ namespace ScaleChat.Cli.Chat;
 /// <summary>The flags of <c>scalechat chat</c>.</summary>
 internal static partial class ChatCommand
 {
+    /// <summary>The variable that gives the token when <c>--token</c> is not on the command line.</summary>
+    public const string TokenVariable = "SCALECHAT_TOKEN";
+
     /// <summary>The <c>chat</c> command, to add to the root command.</summary>
-    public static Command Create()
+    public static Command Create() => Create(Environment.GetEnvironmentVariable);
+
+    /// <summary>The command with its environment given: the entry point of the tests.</summary>
+    public static Command Create(Func<string, string?> environment)
     {
         var url = new Option<Uri>("--url")
         {
@@ -21,9 +27,9 @@ internal static partial class ChatCommand
             Description = "Another node of the cluster to reconnect to when the first cannot be reached (repeat for more).",
             CustomParser = ParseUrls,
         };
-        var name = new Option<string>("--name") { Description = "Your user name: 1-64 ASCII letters, digits, '-', '_' or '.'.", Required = true };
+        var name = new Option<string?>("--name") { Description = "Your user name: 1-64 ASCII letters, digits, '-', '_' or '.' (optional with a token: the server takes it from the token)." };
         var room = new Option<string?>("--room") { Description = "A room to join and talk in (default: the URL's room, or global)." };
-        var token = new Option<string?>("--token") { Description = "A JWT, when the server requires authentication." };
+        var token = new Option<string?>("--token") { Description = $"A JWT, for a server in token mode (default: ${TokenVariable})." };
         var presence = new Option<bool>("--presence") { Description = "Show who joins and leaves." };
         var plain = new Option<bool>("--plain") { Description = "Line mode even on a terminal: one line in per message or command, one line out per event." };
         name.Validators.Add(r => CheckName(r, "--name"));
@@ -34,9 +40,17 @@ internal static partial class ChatCommand
             url, fallback, name, room, token, presence, plain,
         };
 
+        string? TokenOr(string? flag) => flag ?? (environment(TokenVariable) is { Length: > 0 } t ? t : null);
+        command.Validators.Add(r =>
+        {
+            if (r.GetValue(name) is null && TokenOr(r.GetValue(token)) is null)
+            {
+                r.AddError($"--name is required without a token (--token or {TokenVariable})");
+            }
+        });
         command.SetAction((parse, cancellationToken) =>
         {
-            var arguments = new ChatArguments(parse.GetValue(url)!, parse.GetValue(name)!, parse.GetValue(room), parse.GetValue(token), parse.GetValue(presence), parse.GetValue(plain),
+            var arguments = new ChatArguments(parse.GetValue(url)!, parse.GetValue(name), parse.GetValue(room), TokenOr(parse.GetValue(token)), parse.GetValue(presence), parse.GetValue(plain),
                 parse.GetValue(fallback) ?? []);
             return RunAsync(arguments, cancellationToken);
         });

@@ -1,4 +1,5 @@
 using ScaleChat.Client;
+using ScaleChat.Protocol;
 
 namespace ScaleChat.Cli.Chat;
 
@@ -33,7 +34,7 @@ internal static partial class ChatCommand
         }
         catch (Exception ex) when (ex is ChatConnectionException or ChatServerException or OperationCanceledException)
         {
-            await error.WriteLineAsync($"scalechat chat: {ex.Message}").ConfigureAwait(false);
+            await error.WriteLineAsync($"scalechat chat: {Describe(ex, arguments)}").ConfigureAwait(false);
             return Failed;
         }
 
@@ -70,4 +71,12 @@ internal static partial class ChatCommand
 
         return session.Closed ? Failed : Ok;
     }
+
+    /// <summary>Why the chat could not start, in one line; a refused identity says what to change.</summary>
+    private static string Describe(Exception ex, ChatArguments arguments) => ex switch
+    {
+        ChatServerException { Code: ErrorCodes.NameTaken } => $"the name '{arguments.Name}' is held by another connection; choose another --name ({ErrorCodes.NameTaken})",
+        ChatServerException { Code: ErrorCodes.Unauthorized } e => $"the server refused the token: {e.ServerMessage} ({ErrorCodes.Unauthorized})",
+        _ => ex.Message,
+    };
 }

@@ -16,10 +16,11 @@ internal static class LoadArguments
     public static readonly string[] Names =
     [
         "url", "clients", "rooms", "publishers", "rate", "size", "private", "ramp", "warmup", "duration", "drain",
-        "legacy", "slo", "search", "workers", "report", "sources",
+        "legacy", "slo", "search", "workers", "report", "sources", "token-secret", "token-issuer", "token-audience",
     ];
 
-    public static string VariableOf(string name) => VariablePrefix + name.ToUpperInvariant();
+    /// <summary>The variable of a flag: <c>token-secret</c> is read from <c>SCALECHAT_LOAD_TOKEN_SECRET</c>.</summary>
+    public static string VariableOf(string name) => VariablePrefix + name.ToUpperInvariant().Replace('-', '_');
 
     /// <summary>Resolves every value; returns null and a one-line <paramref name="error"/> when one is bad.</summary>
     public static LoadSettings? Resolve(Func<string, string?> flag, Func<string, string?> environment, out string? error)
@@ -81,6 +82,7 @@ internal static class LoadArguments
             Url = url, Clients = clients, Rooms = rooms, Publishers = publishers, Rate = rate, SizeMin = size.Item1, SizeMax = size.Item2,
             PrivateShare = share, Ramp = ramp, Warmup = warmup, Duration = duration, Drain = drain, Legacy = legacy, Slo = slo,
             Search = search, Workers = workers, ReportDir = Raw("report").Text, SourceAddresses = sources,
+            TokenSecret = Raw("token-secret").Text, TokenIssuer = Raw("token-issuer").Text, TokenAudience = Raw("token-audience").Text,
         };
         error = problems.Count > 0 ? problems[0] : settings.Validate();
         return error is null ? settings : null;

@@ -26,6 +26,9 @@ internal static class LoadCommand
         ["workers"] = "Worker processes that share the clients; their results merge into one report (default 1).",
         ["report"] = "Directory for report.json, report.html and timeseries.csv.",
         ["sources"] = "Loopback source addresses (127.0.0.1, .2, ...) to spread connections over (default 8).",
+        ["token-secret"] = "For a server in token mode: its shared secret (ScaleChat:Auth:Secret); each client gets its own token, named after it.",
+        ["token-issuer"] = "The 'iss' claim of the clients' tokens, for a server that checks one.",
+        ["token-audience"] = "The 'aud' claim of the clients' tokens, for a server that checks one.",
     };
 
     public static Command Create() => Create(Environment.GetEnvironmentVariable, Console.Out, Console.Error);

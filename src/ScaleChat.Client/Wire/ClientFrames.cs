@@ -10,10 +10,18 @@ namespace ScaleChat.Client.Wire;
 /// </summary>
 internal static class ClientFrames
 {
-    public static byte[] Hello(string name, string? nameKey, string? token, bool presence)
+    /// <summary>
+    /// The first object of a connection. <paramref name="name"/> may be null only with a token (the
+    /// server takes the user from it); <paramref name="nameKey"/> lets it share a name already held.
+    /// </summary>
+    public static byte[] Hello(string? name, string? nameKey, string? token, bool presence)
     {
         var w = FrameWriter.Begin("hello"u8);
-        w.WriteString("name"u8, name);
+        if (name is not null)
+        {
+            w.WriteString("name"u8, name);
+        }
+
         if (nameKey is not null)
         {
             w.WriteString("nameKey"u8, nameKey);
@@ -29,6 +37,15 @@ internal static class ClientFrames
             w.WriteBoolean("presence"u8, true);
         }
 
+        return FrameWriter.End();
+    }
+
+    /// <summary>Presents a fresh token on a live connection; answered by <c>authed</c>.</summary>
+    public static byte[] Auth(string token, long @ref)
+    {
+        var w = FrameWriter.Begin("auth"u8);
+        w.WriteString("token"u8, token);
+        w.WriteNumber("ref"u8, @ref);
         return FrameWriter.End();
     }
 

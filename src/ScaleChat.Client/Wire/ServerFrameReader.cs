@@ -45,6 +45,7 @@ internal static class ServerFrameReader
         ServerObjectType.Ack => o.Id is not null,
         ServerObjectType.Presence => o.Room is not null && (o.Members is not null || (o.PresenceJoined is not null && o.User is not null)),
         ServerObjectType.Error => o.Code is not null,
+        ServerObjectType.Authed => o.Exp is not null,
         _ => true,
     };
 
@@ -89,6 +90,7 @@ internal static class ServerFrameReader
         else if (reader.ValueTextEquals("session"u8)) { reader.Read(); o.Session = reader.GetString(); }
         else if (reader.ValueTextEquals("nameKey"u8)) { reader.Read(); o.NameKey = reader.GetString(); }
         else if (reader.ValueTextEquals("node"u8)) { reader.Read(); o.Node = reader.GetString(); }
+        else if (reader.ValueTextEquals("exp"u8)) { reader.Read(); o.Exp = reader.GetInt64(); }
         else if (reader.ValueTextEquals("limits"u8)) { reader.Read(); o.Limits = ReadLimits(ref reader); }
         else if (reader.ValueTextEquals("rooms"u8)) { reader.Read(); o.Rooms = ReadRooms(ref reader); }
         else
@@ -115,6 +117,7 @@ internal static class ServerFrameReader
             : reader.ValueTextEquals("pong"u8) ? ServerObjectType.Pong
             : reader.ValueTextEquals("error"u8) ? ServerObjectType.Error
             : reader.ValueTextEquals("welcome"u8) ? ServerObjectType.Welcome
+            : reader.ValueTextEquals("authed"u8) ? ServerObjectType.Authed
             : ServerObjectType.Unknown;
     }
 

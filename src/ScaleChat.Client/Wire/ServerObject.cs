@@ -15,6 +15,7 @@ internal enum ServerObjectType
     History,
     Pong,
     Error,
+    Authed,
 }
 
 /// <summary>
@@ -41,6 +42,7 @@ internal struct ServerObject
     public string? Session;
     public string? NameKey;
     public string? Node;
+    public long? Exp;
     public bool? PresenceJoined;
     public ProtocolLimits? Limits;
     public List<KeyValuePair<string, RoomPosition>>? Rooms;

@@ -131,13 +131,14 @@ public sealed record WorkloadReport
     public bool Legacy { get; init; }
     public int Workers { get; init; }
     public int SourceAddresses { get; init; }
+    public bool Tokens { get; init; }
 
     public static WorkloadReport From(LoadSettings s) => new()
     {
         Clients = s.Clients, Rooms = s.Rooms, ClientsPerRoom = s.ClientsPerRoom, Publishers = s.Publishers, Rate = s.Rate,
         RatePerPublisher = Math.Round(s.RatePerPublisher, 3), SizeMin = s.SizeMin, SizeMax = s.SizeMax, Private = s.PrivateShare,
         Ramp = s.Ramp, WarmupSeconds = s.Warmup.TotalSeconds, DurationSeconds = s.Duration.TotalSeconds, DrainSeconds = s.Drain.TotalSeconds,
-        Legacy = s.Legacy, Workers = s.Workers, SourceAddresses = s.SourceAddresses,
+        Legacy = s.Legacy, Workers = s.Workers, SourceAddresses = s.SourceAddresses, Tokens = s.TokenSecret is not null,
     };
 }
 

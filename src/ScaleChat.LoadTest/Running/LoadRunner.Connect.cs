@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Net.WebSockets;
-using System.Text;
 using ScaleChat.LoadTest.Clients;
 using ScaleChat.LoadTest.Workload;
 
@@ -58,7 +57,7 @@ public sealed partial class LoadRunner
             _ = ReceiveAsync(client);
             if (!_settings.Legacy)
             {
-                client.Send(Encoding.UTF8.GetBytes($$"""{"type":"hello","name":"{{client.Name}}"}"""));
+                client.Send(LoadHello.For(client.Name, _settings));
                 await client.Welcome.Task.WaitAsync(timeout.Token).ConfigureAwait(false);
             }
 

@@ -38,12 +38,16 @@ public static class ServerProbe
                 }
                 else if (o.Kind == ServerObjectKind.Error)
                 {
-                    welcome.TrySetException(new LoadException($"the server refused the hello: {Encoding.UTF8.GetString(o.Code)}"));
+                    var code = Encoding.UTF8.GetString(o.Code);
+                    var hint = code == ErrorCodes.Unauthorized && settings.TokenSecret is null ? " (a server in token mode needs --token-secret)" : "";
+                    welcome.TrySetException(new LoadException($"the server refused the hello: {code}{hint}"));
                 }
             });
-            client.Send(Encoding.UTF8.GetBytes($$"""{"type":"hello","name":"{{client.Name}}"}"""));
-            var done = await Task.WhenAny(welcome.Task, loop).WaitAsync(timeout.Token).ConfigureAwait(false);
-            return done == welcome.Task ? await welcome.Task.ConfigureAwait(false)
+            client.Send(LoadHello.For(client.Name, settings));
+            await Task.WhenAny(welcome.Task, loop).WaitAsync(timeout.Token).ConfigureAwait(false);
+
+            // An error then a close complete both; the close may win the race, but the error says why.
+            return welcome.Task.IsCompleted ? await welcome.Task.ConfigureAwait(false)
                 : throw new LoadException($"the server at {settings.Url} closed the connection before its welcome (close code {client.CloseStatus?.ToString() ?? "none"})");
         }
         catch (Exception ex) when (ex is WebSocketException or HttpRequestException or OperationCanceledException or TimeoutException or IOException)

@@ -1,3 +1,5 @@
+using ScaleChat.Client;
+
 namespace ScaleChat.LoadTest.Workload;
 
 /// <summary>
@@ -66,6 +68,31 @@ public sealed record LoadSettings
     /// <summary>How many slices the rooms are cut into (the number of workers).</summary>
     public int SliceCount { get; init; } = 1;
 
+    /// <summary>
+    /// The shared secret of a server in token mode: each simulated user then presents its own token,
+    /// minted here with its name as <c>sub</c>. Null for a server in open mode.
+    /// </summary>
+    public string? TokenSecret { get; init; }
+
+    /// <summary>The <c>iss</c> claim of the minted tokens, when the server checks one.</summary>
+    public string? TokenIssuer { get; init; }
+
+    /// <summary>The <c>aud</c> claim of the minted tokens, when the server checks one.</summary>
+    public string? TokenAudience { get; init; }
+
+    /// <summary>
+    /// How long a minted token lasts: the run's planned length (ramp, warm-up, duration, drain) and
+    /// as much again, at least ten minutes more, so that no token expires while the run still counts.
+    /// </summary>
+    public TimeSpan TokenLifetime
+    {
+        get
+        {
+            var planned = TimeSpan.FromSeconds(Clients / Ramp) + Warmup + Duration + Drain;
+            return planned + TimeSpan.FromTicks(Math.Max(planned.Ticks, TimeSpan.FromMinutes(10).Ticks));
+        }
+    }
+
     /// <summary>A short tag in every user name, so that runs and workers never share a name.</summary>
     public string RunTag { get; init; } = Guid.NewGuid().ToString("N")[..6];
 
@@ -91,6 +118,9 @@ public sealed record LoadSettings
         if (Warmup < TimeSpan.Zero || Drain < TimeSpan.Zero) return "--warmup and --drain must not be negative";
         if (Workers < 1 || Workers > Rooms) return $"--workers must be between 1 and the number of rooms ({Rooms}): a room is never split between workers";
         if (SourceAddresses is < 1 or > 254) return "--sources must be between 1 and 254";
+        if (TokenSecret is null && (TokenIssuer ?? TokenAudience) is not null) return "--token-issuer and --token-audience need --token-secret";
+        if (TokenSecret is not null && System.Text.Encoding.UTF8.GetByteCount(TokenSecret) < ChatTokens.MinSecretBytes) return $"--token-secret must be at least {ChatTokens.MinSecretBytes} bytes";
+        if (TokenSecret is not null && Legacy) return "--token-secret needs version 1: a server in token mode refuses the legacy format";
         return Url.Scheme is "ws" or "wss" ? null : "--url must be a ws:// or wss:// URL";
     }
 }

@@ -5,7 +5,7 @@ namespace ScaleChat.LoadTest.Workload;
 /// <summary>Parsers for the values of the load flags: durations, sizes, shares, counts.</summary>
 public static class ValueParsers
 {
-    /// <summary>Parses <c>30s</c>, <c>2m</c>, <c>500ms</c>, <c>1h</c> or a plain number of seconds.</summary>
+    /// <summary>Parses <c>30s</c>, <c>2m</c>, <c>500ms</c>, <c>1h</c>, <c>2d</c> or a plain number of seconds, up to 7 days.</summary>
     public static bool TryParseDuration(string text, out TimeSpan value)
     {
         value = default;
@@ -14,6 +14,7 @@ public static class ValueParsers
             : text.EndsWith('s') ? (text[..^1], 1.0)
             : text.EndsWith('m') ? (text[..^1], 60.0)
             : text.EndsWith('h') ? (text[..^1], 3600.0)
+            : text.EndsWith('d') ? (text[..^1], 86_400.0)
             : (text, 1.0);
         if (!double.TryParse(number, NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds) || seconds < 0 || seconds > 86_400 * 7 / scale)
         {
