@@ -256,6 +256,8 @@ function onFatal(d, identity) {
     sessionStorage.removeItem(nameKeyKey(identity.name));
     $('name').value = identity.name;
     showLogin(`The name ${identity.name} is in use by someone else; choose another.`);
+  } else if (d.fatal === 'unauthorized' && !identity.token) {
+    showLogin('This server signs people in with a link that carries a token: ask for one and open it.');
   } else if (d.fatal === 'unauthorized') {
     sessionStorage.removeItem(TOKEN_KEY);
     showError('Your sign-in link is not valid (the token was refused or has expired): ask for a new link.');
