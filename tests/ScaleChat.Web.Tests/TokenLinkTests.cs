@@ -141,6 +141,18 @@ public sealed partial class TokenLinkTests(BrowserFixture browser) : IAsyncLifet
         await SocketLog.UntilAsync(() => !page.Url.Contains("token", StringComparison.Ordinal), "the new token to leave the address bar");
     }
 
+    [Fact]
+    public async Task ANameWithoutATokenIsToldToOpenASignInLink()
+    {
+        var page = await browser.NewPageAsync();
+        var sockets = new SocketLog(page);
+        var tina = await ChatPage.LogInAsync(page, _server.HttpUrl, "tina");
+        await Expect(tina.LoginError).ToContainTextAsync("signs people in with a link");
+        await Expect(page.Locator("#login")).ToBeVisibleAsync();
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        Assert.Equal(1, sockets.Opened);
+    }
+
     [GeneratedRegex(@"\bown\b")]
     private static partial Regex OwnClass();
 }
