@@ -252,8 +252,11 @@ export class ChatConnection extends EventTarget {
       case 'error':
         this.#onError(o, session);
         break;
-      case 'presence':
       case 'ack':
+        this.#requests.delete(o.ref);
+        this.#emit(o.type, o);
+        break;
+      case 'presence':
       case 'pong':
         this.#emit(o.type, o);
         break;
