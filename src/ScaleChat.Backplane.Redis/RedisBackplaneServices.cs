@@ -25,7 +25,10 @@ public static class RedisBackplaneServices
         }
 
         services.RemoveAll<IBackplane>();
-        services.AddSingleton<IBackplane>(sp =>
+        services.RemoveAll<INameHolds>();
+        services.AddSingleton<IBackplane>(sp => sp.GetRequiredService<RedisBackplane>());
+        services.AddSingleton<INameHolds>(sp => sp.GetRequiredService<RedisBackplane>());
+        services.AddSingleton(sp =>
         {
             var options = sp.GetRequiredService<ChatServerOptions>();
             return new RedisBackplane(

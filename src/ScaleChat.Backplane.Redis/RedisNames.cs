@@ -39,6 +39,9 @@ internal sealed class RedisNames
     /// <summary>Set: the nodes where the user has a connection.</summary>
     public RedisKey UserNodes(string user) => new($"{_prefix}:user:{user}:nodes");
 
+    /// <summary>String with a time-to-live: the key of the name's hold (open mode), held while it exists.</summary>
+    public RedisKey NameHold(string user) => new($"{_prefix}:name:{user}");
+
     /// <summary>String with a time-to-live: the node is alive while it exists.</summary>
     public RedisKey NodeAlive(string node) => new($"{_prefix}:node:{node}:alive");
 

@@ -116,4 +116,37 @@ internal static class RedisScripts
         redis.call('SREM', KEYS[1], ARGV[1])
         return 1
         """;
+
+    /// <summary>
+    /// KEYS: the name's hold. ARGV: presented key (or ''), new key, hold in ms. Returns the hold's key
+    /// when the caller may have the name (and extends it), or false when another key holds it.
+    /// </summary>
+    public const string ClaimName = """
+        local held = redis.call('GET', KEYS[1])
+        if not held then
+          redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+          return ARGV[2]
+        end
+        if held ~= ARGV[1] then
+          return false
+        end
+        if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[3]) then
+          redis.call('PEXPIRE', KEYS[1], ARGV[3])
+        end
+        return held
+        """;
+
+    /// <summary>
+    /// KEYS: the name's hold. ARGV: this node's key for it, hold in ms. Extends the hold, or takes it
+    /// again when it lapsed; a hold that another key took meanwhile is left alone.
+    /// </summary>
+    public const string RenewName = """
+        local held = redis.call('GET', KEYS[1])
+        if not held then
+          redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+        elseif held == ARGV[1] then
+          redis.call('PEXPIRE', KEYS[1], ARGV[2])
+        end
+        return 1
+        """;
 }

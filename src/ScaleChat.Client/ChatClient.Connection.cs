@@ -10,6 +10,9 @@ public sealed partial class ChatClient
     private WebSocketConnection? _connection;
     private TaskCompletionSource? _handshake;
     private bool _welcomedBefore;
+
+    // The key of the name's hold (open mode), so that a reconnect keeps the name.
+    private string? _nameKey;
     private int _urlIndex;
 
     /// <summary>The address the next connection goes to: <see cref="ChatClientOptions.Url"/> or one of the fallbacks.</summary>
@@ -34,7 +37,7 @@ public sealed partial class ChatClient
             }
 
             _ = ReceiveAsync(connection);
-            connection.Enqueue(ClientFrames.Hello(_options.Name, _options.Token, _options.Presence));
+            connection.Enqueue(ClientFrames.Hello(_options.Name, _nameKey, _options.Token, _options.Presence));
             await handshake.Task.WaitAsync(timeout.Token).ConfigureAwait(false);
         }
         catch (Exception ex)

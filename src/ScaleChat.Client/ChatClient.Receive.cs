@@ -249,6 +249,7 @@ public sealed partial class ChatClient
 
             _user = o.User;
             _session = o.Session;
+            _nameKey = o.NameKey ?? _nameKey;
             _node = o.Node;
             _limits = o.Limits ?? _limits;
             connection.MaxFrameBytes = _limits.MaxFrameBytes;

@@ -32,6 +32,8 @@ public static class ErrorCodes
     public const string Unauthorized = "unauthorized";
     /// <summary>The connection may not do this.</summary>
     public const string Forbidden = "forbidden";
+    /// <summary>The name is held by another connection and no valid <c>nameKey</c> was given.</summary>
+    public const string NameTaken = "name_taken";
     /// <summary>A private message's addressee has no connection anywhere.</summary>
     public const string NoSuchUser = "no_such_user";
     /// <summary>The server failed; the object may or may not have been processed.</summary>
@@ -56,7 +58,7 @@ public static class CloseCodes
     public const int Abnormal = 1006;
     /// <summary>A text frame was not valid UTF-8.</summary>
     public const int InvalidPayload = 1007;
-    /// <summary>Policy: no valid hello in time, an object before hello, a bad token, a forbidden origin.</summary>
+    /// <summary>Policy: no valid hello in time, an object before hello, a bad or expired token, a name held by someone else.</summary>
     public const int PolicyViolation = 1008;
     /// <summary>A frame was larger than <c>maxFrameBytes</c>.</summary>
     public const int MessageTooBig = 1009;

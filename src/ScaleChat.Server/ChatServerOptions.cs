@@ -1,4 +1,5 @@
 using ScaleChat.Protocol;
+using ScaleChat.Server.Identity;
 
 namespace ScaleChat.Server;
 
@@ -56,6 +57,9 @@ public sealed class ChatServerOptions
     /// </summary>
     public string? AdminUrls { get; set; }
 
+    /// <summary>How connections prove who they are: open-mode name holds (default) or tokens (<c>ScaleChat:Auth</c>).</summary>
+    public AuthOptions Auth { get; set; } = new();
+
     /// <summary>Whether clients that ask for no subprotocol are served in the legacy scale-chat format.</summary>
     public bool LegacyEnabled { get; set; } = true;
 
@@ -99,6 +103,7 @@ public sealed class ChatServerOptions
     public void Validate()
     {
         Limits.Validate();
+        Auth.Validate();
         ArgumentOutOfRangeException.ThrowIfLessThan(HistorySize, 0);
         ArgumentOutOfRangeException.ThrowIfLessThan(HistoryBudgetBytes, 0);
         // The budget must hold the largest answer twice over, or one message could close a reader as slow.

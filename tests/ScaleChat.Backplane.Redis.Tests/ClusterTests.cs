@@ -43,8 +43,8 @@ public sealed class ClusterTests
         var a = await cluster.StartNodeAsync("a");
         var b = await cluster.StartNodeAsync("b");
         var c = await cluster.StartNodeAsync("c");
-        var (alice, _) = await WsClient.HelloAsync(a.WsUrl, "alice");
-        var (aliceElsewhere, _) = await WsClient.HelloAsync(c.WsUrl, "alice");
+        var (alice, held) = await WsClient.HelloAsync(a.WsUrl, "alice");
+        var (aliceElsewhere, _) = await WsClient.HelloAsync(c.WsUrl, "alice", nameKey: held.Str("nameKey"));
         var (bob, _) = await WsClient.HelloAsync(b.WsUrl, "bob");
         var (carol, _) = await WsClient.HelloAsync(c.WsUrl, "carol");
 
@@ -68,9 +68,9 @@ public sealed class ClusterTests
         var b = await cluster.StartNodeAsync("b");
         var (alice, _) = await WsClient.HelloAsync(a.WsUrl, "alice", presence: true);
         await alice.JoinAsync("dev");
-        var (bob, _) = await WsClient.HelloAsync(b.WsUrl, "bob");
+        var (bob, bobs) = await WsClient.HelloAsync(b.WsUrl, "bob");
         await bob.JoinAsync("dev");
-        var (bobAgain, _) = await WsClient.HelloAsync(a.WsUrl, "bob");
+        var (bobAgain, _) = await WsClient.HelloAsync(a.WsUrl, "bob", nameKey: bobs.Str("nameKey"));
         await bobAgain.JoinAsync("dev"); // bob's second connection: no second join event
 
         var joined = await alice.ExpectAsync("presence");
@@ -115,9 +115,9 @@ public sealed class ClusterTests
         await using var cluster = await Cluster.CreateAsync();
         var doomed = await cluster.StartProcessAsync("doomed");
         var survivor = await cluster.StartNodeAsync("survivor");
-        var (sam, _) = await WsClient.HelloAsync(doomed.WsUrl, "sam");
+        var (sam, sams) = await WsClient.HelloAsync(doomed.WsUrl, "sam");
         await sam.JoinAsync("dev");
-        var (rita, _) = await WsClient.HelloAsync(doomed.WsUrl, "rita");
+        var (rita, ritas) = await WsClient.HelloAsync(doomed.WsUrl, "rita");
         var epoch = (await rita.JoinAsync("dev")).Str("epoch")!;
         var (ben, _) = await WsClient.HelloAsync(survivor.WsUrl, "ben");
         await ben.JoinAsync("dev");
@@ -162,12 +162,12 @@ public sealed class ClusterTests
         await Task.WhenAll(streaming, ritaReading).WaitAsync(TimeSpan.FromSeconds(40));
 
         // Both come back on the survivor; Rita resumes from the last message she saw.
-        var (rita2, _) = await WsClient.HelloAsync(survivor.WsUrl, "rita");
+        var (rita2, _) = await WsClient.HelloAsync(survivor.WsUrl, "rita", nameKey: ritas.Str("nameKey"));
         var lastSeen = ritaSaw.Count == 0 ? 0 : ritaSaw[^1].Long("seq");
         var resumed = await rita2.JoinAsync("dev", lastSeen, epoch);
         Assert.True(resumed.GetProperty("recovered").GetBoolean());
         Assert.Equal(epoch, resumed.Str("epoch"));
-        var (sam2, _) = await WsClient.HelloAsync(survivor.WsUrl, "sam");
+        var (sam2, _) = await WsClient.HelloAsync(survivor.WsUrl, "sam", nameKey: sams.Str("nameKey"));
         await sam2.JoinAsync("dev");
         long last = 0;
         for (var i = 1; i <= 20; i++)

@@ -17,7 +17,7 @@ public class ClientFramesTests
     [Fact]
     public void HelloCarriesNameTokenAndPresence()
     {
-        var c = ReadAsServer(ClientFrames.Hello("alice", "tok", presence: true));
+        var c = ReadAsServer(ClientFrames.Hello("alice", nameKey: null, "tok", presence: true));
         Assert.Equal((ClientCommandType.Hello, "alice", "tok", true), (c.Type, c.Name, c.Token, c.Presence));
     }
 

@@ -150,8 +150,8 @@ public sealed class ChatTests
     public async Task PrivateMessageReachesOnlyTheAddresseeAndTheSendersConnections()
     {
         await using var server = await TestServer.StartAsync();
-        var (alice, _) = await WsClient.HelloAsync(server.WsUrl, "alice");
-        var (alice2, _) = await WsClient.HelloAsync(server.WsUrl, "alice");
+        var (alice, held) = await WsClient.HelloAsync(server.WsUrl, "alice");
+        var (alice2, _) = await WsClient.HelloAsync(server.WsUrl, "alice", nameKey: held.Str("nameKey"));
         var (bob, _) = await WsClient.HelloAsync(server.WsUrl, "bob");
         var (eve, _) = await WsClient.HelloAsync(server.WsUrl, "eve");
         await using var a = alice;

@@ -110,7 +110,7 @@ public sealed class DeliveryTests
         });
         await Task.Delay(50);
 
-        var (back, _) = await WsClient.HelloAsync(server.WsUrl, "reader");
+        var (back, _) = await WsClient.HelloAsync(server.WsUrl, "reader", nameKey: welcome.Str("nameKey"));
         await using var b = back;
         await back.SendAsync(new { type = "join", room = "dev", after = new { seq = lastSeq, epoch } });
         var joined = await back.ExpectAsync("joined");

@@ -10,10 +10,15 @@ namespace ScaleChat.Client.Wire;
 /// </summary>
 internal static class ClientFrames
 {
-    public static byte[] Hello(string name, string? token, bool presence)
+    public static byte[] Hello(string name, string? nameKey, string? token, bool presence)
     {
         var w = FrameWriter.Begin("hello"u8);
         w.WriteString("name"u8, name);
+        if (nameKey is not null)
+        {
+            w.WriteString("nameKey"u8, nameKey);
+        }
+
         if (token is not null)
         {
             w.WriteString("token"u8, token);

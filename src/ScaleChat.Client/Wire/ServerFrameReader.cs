@@ -87,6 +87,7 @@ internal static class ServerFrameReader
         else if (reader.ValueTextEquals("members"u8)) { reader.Read(); o.Members = ReadNames(ref reader); }
         else if (reader.ValueTextEquals("messages"u8)) { reader.Read(); o.Messages = ReadMessages(ref reader); }
         else if (reader.ValueTextEquals("session"u8)) { reader.Read(); o.Session = reader.GetString(); }
+        else if (reader.ValueTextEquals("nameKey"u8)) { reader.Read(); o.NameKey = reader.GetString(); }
         else if (reader.ValueTextEquals("node"u8)) { reader.Read(); o.Node = reader.GetString(); }
         else if (reader.ValueTextEquals("limits"u8)) { reader.Read(); o.Limits = ReadLimits(ref reader); }
         else if (reader.ValueTextEquals("rooms"u8)) { reader.Read(); o.Rooms = ReadRooms(ref reader); }

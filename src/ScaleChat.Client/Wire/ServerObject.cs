@@ -39,6 +39,7 @@ internal struct ServerObject
     public string? ErrorMessage;
     public string? User;
     public string? Session;
+    public string? NameKey;
     public string? Node;
     public bool? PresenceJoined;
     public ProtocolLimits? Limits;

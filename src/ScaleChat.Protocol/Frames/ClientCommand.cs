@@ -19,6 +19,8 @@ public enum ClientCommandType
     Who,
     /// <summary><c>ping</c>, answered by <c>pong</c>.</summary>
     Ping,
+    /// <summary><c>auth</c>: a fresh token for a connection in token mode, answered by <c>authed</c>.</summary>
+    Auth,
 }
 
 /// <summary>
@@ -31,8 +33,10 @@ public struct ClientCommand
     public ClientCommandType Type;
     /// <summary><c>hello.name</c>.</summary>
     public string? Name;
-    /// <summary><c>hello.token</c>.</summary>
+    /// <summary><c>hello.token</c> or <c>auth.token</c>.</summary>
     public string? Token;
+    /// <summary><c>hello.nameKey</c>: the secret that lets this connection share a held name.</summary>
+    public string? NameKey;
     /// <summary><c>presence</c> of <c>hello</c> or <c>join</c>.</summary>
     public bool Presence;
     /// <summary>The room addressed.</summary>

@@ -13,11 +13,17 @@ public static class ClientFrameParser
     /// <summary>Default and largest <c>history.limit</c>.</summary>
     public const int DefaultHistoryLimit = 50, MaxHistoryLimit = 500;
 
+    /// <summary>The longest <c>token</c> accepted (a JWT with a long <c>rooms</c> claim fits easily).</summary>
+    public const int MaxTokenLength = 8192;
+
+    /// <summary>The longest <c>nameKey</c> accepted (the server's are 22 characters).</summary>
+    public const int MaxNameKeyLength = 64;
+
     [Flags]
     private enum Field
     {
         None = 0,
-        Name = 1, Token = 2, Presence = 4, Room = 8, To = 16, Text = 32, After = 64, Before = 128, Limit = 256,
+        Name = 1, Token = 2, Presence = 4, Room = 8, To = 16, Text = 32, After = 64, Before = 128, Limit = 256, NameKey = 512,
     }
 
     /// <summary>Parses and validates one object.</summary>
@@ -61,6 +67,7 @@ public static class ClientFrameParser
                 }
                 else if (reader.ValueTextEquals("name"u8)) ReadString(ref reader, Field.Name, ref command.Name, ref present, ref wrong);
                 else if (reader.ValueTextEquals("token"u8)) ReadString(ref reader, Field.Token, ref command.Token, ref present, ref wrong);
+                else if (reader.ValueTextEquals("nameKey"u8)) ReadString(ref reader, Field.NameKey, ref command.NameKey, ref present, ref wrong);
                 else if (reader.ValueTextEquals("room"u8)) ReadString(ref reader, Field.Room, ref command.Room, ref present, ref wrong);
                 else if (reader.ValueTextEquals("to"u8)) ReadString(ref reader, Field.To, ref command.To, ref present, ref wrong);
                 else if (reader.ValueTextEquals("text"u8)) ReadString(ref reader, Field.Text, ref command.Text, ref present, ref wrong);
@@ -129,6 +136,7 @@ public static class ClientFrameParser
             "history" => ClientCommandType.History,
             "who" => ClientCommandType.Who,
             "ping" => ClientCommandType.Ping,
+            "auth" => ClientCommandType.Auth,
             _ => ClientCommandType.Unknown,
         };
 
@@ -164,6 +172,7 @@ public static class ClientFrameParser
             ClientCommandType.Send => CheckSend(ref command, present, wrong),
             ClientCommandType.History => CheckHistory(ref command, present, wrong, before, limit),
             ClientCommandType.Ping => null,
+            ClientCommandType.Auth => CheckAuth(present, wrong, command.Token),
             _ => CheckRoom(command.Room, present, wrong, Field.None),
         };
 
@@ -185,17 +194,40 @@ public static class ClientFrameParser
 
     private static string? CheckHello(ref ClientCommand command, Field present, Field wrong)
     {
-        if ((wrong & (Field.Name | Field.Token | Field.Presence)) != 0)
+        const Field fields = Field.Name | Field.Token | Field.NameKey | Field.Presence;
+        if ((wrong & fields) != 0)
         {
-            return WrongTypeMessage(wrong & (Field.Name | Field.Token | Field.Presence));
+            return WrongTypeMessage(wrong & fields);
         }
 
-        if ((present & Field.Name) == 0)
+        if (command.Token?.Length > MaxTokenLength)
         {
-            return "missing 'name'";
+            return $"'token' is longer than {MaxTokenLength} characters";
         }
 
-        return Names.IsValid(command.Name) ? null : "'name' must be 1-64 ASCII letters, digits, '-', '_' or '.'";
+        if (command.NameKey?.Length > MaxNameKeyLength)
+        {
+            return $"'nameKey' is longer than {MaxNameKeyLength} characters";
+        }
+
+        // In token mode the name comes from the token (given here or with the upgrade), so whether a
+        // missing name is an error is for the server to say.
+        return (present & Field.Name) == 0 || Names.IsValid(command.Name) ? null : "'name' must be 1-64 ASCII letters, digits, '-', '_' or '.'";
+    }
+
+    private static string? CheckAuth(Field present, Field wrong, string? token)
+    {
+        if ((wrong & Field.Token) != 0)
+        {
+            return WrongTypeMessage(Field.Token);
+        }
+
+        if ((present & Field.Token) == 0 || token!.Length == 0)
+        {
+            return "missing 'token'";
+        }
+
+        return token.Length > MaxTokenLength ? $"'token' is longer than {MaxTokenLength} characters" : null;
     }
 
     private static string? CheckRoom(string? room, Field present, Field wrong, Field optional)
@@ -376,6 +408,7 @@ public static class ClientFrameParser
             Field.Presence => "'presence' must be true or false",
             Field.Before => "'before' must be an integer",
             Field.Limit => "'limit' must be an integer",
+            Field.NameKey => "'nameKey' must be a string",
             _ => $"'{field.ToString().ToLowerInvariant()}' must be a string",
         };
     }

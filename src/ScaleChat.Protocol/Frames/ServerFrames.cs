@@ -9,14 +9,19 @@ namespace ScaleChat.Protocol.Frames;
 /// </summary>
 public static class ServerFrames
 {
-    /// <summary>The answer to a valid <c>hello</c>.</summary>
-    public static byte[] Welcome(string user, string session, string node, ProtocolLimits limits, IEnumerable<KeyValuePair<string, RoomPosition>> rooms)
+    /// <summary>The answer to a valid <c>hello</c>; <paramref name="nameKey"/> only in open mode.</summary>
+    public static byte[] Welcome(string user, string session, string? nameKey, string node, ProtocolLimits limits, IEnumerable<KeyValuePair<string, RoomPosition>> rooms)
     {
         ArgumentNullException.ThrowIfNull(limits);
         ArgumentNullException.ThrowIfNull(rooms);
         var w = FrameWriter.Begin("welcome"u8);
         w.WriteString("user"u8, user);
         w.WriteString("session"u8, session);
+        if (nameKey is not null)
+        {
+            w.WriteString("nameKey"u8, nameKey);
+        }
+
         w.WriteString("node"u8, node);
         w.WriteStartObject("limits"u8);
         w.WriteNumber("maxMessageBytes"u8, limits.MaxMessageBytes);
@@ -36,6 +41,15 @@ public static class ServerFrames
         }
 
         w.WriteEndArray();
+        return FrameWriter.End();
+    }
+
+    /// <summary>The answer to <c>auth</c>: the fresh token's expiry, in Unix seconds.</summary>
+    public static byte[] Authed(long expires, MessageRef @ref)
+    {
+        var w = FrameWriter.Begin("authed"u8);
+        w.WriteNumber("exp"u8, expires);
+        @ref.WriteTo(w);
         return FrameWriter.End();
     }
 

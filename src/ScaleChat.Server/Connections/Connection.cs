@@ -2,6 +2,7 @@ using System.Net.WebSockets;
 using Microsoft.Extensions.Logging;
 using ScaleChat.Protocol;
 using ScaleChat.Server.Hub;
+using ScaleChat.Server.Identity;
 
 namespace ScaleChat.Server.Connections;
 
@@ -171,10 +172,31 @@ internal sealed partial class Connection
         }
     }
 
-    /// <summary>Binds the connection to its verified name (at <c>hello</c>).</summary>
-    internal void BindUser(string user)
+    /// <summary>The identity of a token that came with the upgrade (token mode), until <c>hello</c>.</summary>
+    public TokenIdentity? UpgradeIdentity { get; set; }
+
+    /// <summary>Open mode: the key of the name's hold, given in <c>welcome</c>.</summary>
+    public string? NameKey { get; private set; }
+
+    /// <summary>Token mode: when the connection's token expires (Unix seconds); 0 in open mode.</summary>
+    public long TokenExpires { get; private set; }
+
+    /// <summary>The rooms this connection may use (token mode's <c>rooms</c> claim; every room otherwise).</summary>
+    public RoomPermissions Permissions { get; private set; } = RoomPermissions.All;
+
+    /// <summary>Binds the connection to its verified name (at <c>hello</c>), with its hold's key in open mode.</summary>
+    internal void BindUser(string user, string? nameKey)
     {
         User = user;
+        NameKey = nameKey;
+        UpgradeIdentity = null;
         _handshakeTimer?.Dispose();
+    }
+
+    /// <summary>Takes a valid token's expiry and rooms (at <c>hello</c> and each <c>auth</c>).</summary>
+    internal void Authorize(TokenIdentity identity)
+    {
+        TokenExpires = identity.Expires.ToUnixTimeSeconds();
+        Permissions = identity.Rooms;
     }
 }

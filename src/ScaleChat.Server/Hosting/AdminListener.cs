@@ -1,13 +1,15 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
+using ScaleChat.Server.Identity;
 
 namespace ScaleChat.Server.Hosting;
 
 /// <summary>
 /// The operator's listener (<c>ScaleChat:AdminUrls</c>): when it is set, <c>/metrics</c>,
 /// <c>/api/stats</c> and the dashboard are served there only, and chat connections on the public
-/// addresses only. Told apart by the local port, so its addresses need explicit ports.
+/// addresses only. Told apart by the local port, so its addresses need explicit ports. In token mode
+/// without it they are not served at all unless <c>ScaleChat:Auth:PublicObservability</c> says so.
 /// </summary>
 internal sealed class AdminListener(ChatServerOptions options)
 {
@@ -34,11 +36,15 @@ internal sealed class AdminListener(ChatServerOptions options)
         return ports;
     }
 
+    /// <summary>Whether the public addresses keep the operator's pages to themselves.</summary>
+    public bool HidesObservability { get; } = ParsePorts(options.AdminUrls).Count > 0
+        || (options.Auth.Mode == AuthMode.Token && !options.Auth.PublicObservability);
+
     /// <summary>Sends each request to the listener it belongs to: a 404 on the other one.</summary>
     public static void Use(WebApplication app)
     {
         var admin = app.Services.GetRequiredService<AdminListener>();
-        if (admin.Ports.Count == 0)
+        if (!admin.HidesObservability)
         {
             return;
         }

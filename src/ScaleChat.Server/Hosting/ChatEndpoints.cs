@@ -7,6 +7,7 @@ using Microsoft.Extensions.Logging;
 using ScaleChat.Protocol;
 using ScaleChat.Server.Connections;
 using ScaleChat.Server.Hub;
+using ScaleChat.Server.Identity;
 
 namespace ScaleChat.Server.Hosting;
 
@@ -31,10 +32,18 @@ internal static class ChatEndpoints
         }
 
         var v1 = context.WebSockets.WebSocketRequestedProtocols.Contains(ProtocolConstants.SubprotocolV1);
+        var headers = context.Request.Headers;
         var request = new UpgradeRequest(HttpProtocol.IsHttp10(context.Request.Protocol), room, v1,
-            context.Request.Headers.Origin.FirstOrDefault(), context.Request.Headers.Host.FirstOrDefault());
-        if (services.GetRequiredService<UpgradePolicy>().Check(request) is { } refusal)
+            headers.Origin.FirstOrDefault(), headers.Host.FirstOrDefault(),
+            context.Request.Query["access_token"].FirstOrDefault() ?? UpgradeRequest.BearerToken(headers.Authorization.FirstOrDefault()));
+        var verdict = await services.GetRequiredService<UpgradePolicy>().CheckAsync(request);
+        if (verdict.Refusal is { } refusal)
         {
+            if (refusal.Status == StatusCodes.Status401Unauthorized)
+            {
+                context.Response.Headers.WWWAuthenticate = "Bearer";
+            }
+
             await RefuseAsync(context, hub, refusal.Status, refusal.Reason, refusal.Message);
             return;
         }
@@ -54,7 +63,7 @@ internal static class ChatEndpoints
                 KeepAliveInterval = KeepAliveInterval,
                 KeepAliveTimeout = KeepAliveTimeout,
             });
-            await RunConnectionAsync(socket, v1, room, services);
+            await RunConnectionAsync(socket, v1, room, verdict.Identity, services);
         }
         finally
         {
@@ -69,11 +78,12 @@ internal static class ChatEndpoints
     public static readonly TimeSpan KeepAliveTimeout = TimeSpan.FromSeconds(30);
 
     /// <summary>Runs an accepted WebSocket as a chat connection until it closes (both ways of accepting end here).</summary>
-    public static async Task RunConnectionAsync(WebSocket socket, bool v1, string? room, IServiceProvider services)
+    /// <param name="identity">The identity of a token that came with the upgrade (token mode), or null.</param>
+    public static async Task RunConnectionAsync(WebSocket socket, bool v1, string? room, TokenIdentity? identity, IServiceProvider services)
     {
         var hub = services.GetRequiredService<ChatHub>();
         var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger<Connection>();
-        var connection = new Connection(socket, legacy: !v1, hub, hub.Options, logger);
+        var connection = new Connection(socket, legacy: !v1, hub, hub.Options, logger) { UpgradeIdentity = identity };
         hub.Register(connection);
         await connection.RunAsync(room);
     }

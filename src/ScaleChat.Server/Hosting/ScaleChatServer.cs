@@ -11,7 +11,9 @@ using Microsoft.Extensions.Options;
 using ScaleChat.Protocol;
 using ScaleChat.Server.Backplane;
 using ScaleChat.Server.Hub;
+using ScaleChat.Server.Identity;
 using ScaleChat.Server.Metrics;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace ScaleChat.Server.Hosting;
 
@@ -106,6 +108,9 @@ public static partial class ScaleChatServer
         AddObservability(services);
         services.AddSingleton(sp => new ConnectionLimiter(sp.GetRequiredService<ChatServerOptions>().MaxConnections));
         services.AddSingleton<UpgradePolicy>();
+        services.AddSingleton(new TokenValidator(options.Auth));
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<INameHolds>(sp => new InMemoryNameHolds(sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<AdminListener>();
         services.AddSingleton<IBackplane>(sp => new InMemoryBackplane(sp.GetRequiredService<NodeIdentity>().Id, options.HistorySize, options.HistoryBudgetBytes));
         services.AddSingleton<ChatHub>();
@@ -147,6 +152,9 @@ internal sealed partial class ChatHubLifetime(
     ChatHub hub, IBackplane backplane, ConnectionLimiter limiter, ChatServerOptions options, StartupFacts facts,
     NodeIdentity node, IHostApplicationLifetime lifetime, ILogger<ChatHubLifetime> logger) : IHostedService
 {
+    private readonly CancellationTokenSource _stopping = new();
+    private Task _upkeep = Task.CompletedTask;
+
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         if (options.Redis is not null && backplane is InMemoryBackplane)
@@ -158,6 +166,7 @@ internal sealed partial class ChatHubLifetime(
         hub.Metrics.Initialize();
         hub.BackplaneMetrics.Initialize();
         await backplane.StartAsync(hub, cancellationToken);
+        _upkeep = hub.RunIdentityUpkeepAsync(_stopping.Token);
         lifetime.ApplicationStopping.Register(() =>
         {
             limiter.Stop();
@@ -177,6 +186,8 @@ internal sealed partial class ChatHubLifetime(
             await Task.Delay(50, CancellationToken.None);
         }
 
+        await _stopping.CancelAsync();
+        await _upkeep.ContinueWith(static _ => { }, TaskScheduler.Default);
         await backplane.DisposeAsync();
     }
 

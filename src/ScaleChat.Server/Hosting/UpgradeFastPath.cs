@@ -77,8 +77,9 @@ internal sealed class UpgradeFastPath(ConnectionDelegate next, IServiceProvider 
         // Only a small, plain head is served here; anything larger or with many headers goes to the
         // HTTP pipeline, whose limits (431) then apply exactly as to every other request.
         var limiter = services.GetRequiredService<ConnectionLimiter>();
+        UpgradeVerdict verdict = default;
         if (headLength < 0 || headLength > maxHead || !TryParse(buffer.Slice(0, headLength), limits.MaxRequestHeaderCount, out var lean)
-            || services.GetRequiredService<UpgradePolicy>().Check(lean.Request) is not null || !limiter.TryAcquire())
+            || (verdict = await services.GetRequiredService<UpgradePolicy>().CheckAsync(lean.Request)).Refusal is not null || !limiter.TryAcquire())
         {
             input.AdvanceTo(buffer.Start); // consume nothing: the HTTP pipeline reads the same bytes
             await next(context);
@@ -96,7 +97,7 @@ internal sealed class UpgradeFastPath(ConnectionDelegate next, IServiceProvider 
                 KeepAliveInterval = ChatEndpoints.KeepAliveInterval,
                 KeepAliveTimeout = ChatEndpoints.KeepAliveTimeout,
             });
-            await ChatEndpoints.RunConnectionAsync(socket, lean.Request.V1, lean.Request.Room, services);
+            await ChatEndpoints.RunConnectionAsync(socket, lean.Request.V1, lean.Request.Room, verdict.Identity, services);
         }
         finally
         {
@@ -139,7 +140,9 @@ internal sealed class UpgradeFastPath(ConnectionDelegate next, IServiceProvider 
             return false;
         }
 
-        var path = target.Split('?')[0];
+        var q = target.IndexOf('?', StringComparison.Ordinal);
+        var query = q >= 0 ? target[(q + 1)..] : "";
+        var path = q >= 0 ? target[..q] : target;
         string? room = null;
         if (path != "/ws")
         {
@@ -151,7 +154,7 @@ internal sealed class UpgradeFastPath(ConnectionDelegate next, IServiceProvider 
             room = path[4..];
         }
 
-        string? upgrade = null, connection = null, version = null, key = null, protocols = null, origin = null, host = null;
+        string? upgrade = null, connection = null, version = null, key = null, protocols = null, origin = null, host = null, authorization = null;
         foreach (var line in lines.AsSpan(1))
         {
             var colon = line.IndexOf(':', StringComparison.Ordinal);
@@ -170,6 +173,7 @@ internal sealed class UpgradeFastPath(ConnectionDelegate next, IServiceProvider 
                 case "sec-websocket-protocol": protocols = protocols is null ? value : $"{protocols},{value}"; break;
                 case "origin": origin ??= value; break;
                 case "host": host ??= value; break;
+                case "authorization": authorization ??= value; break;
             }
         }
 
@@ -180,8 +184,23 @@ internal sealed class UpgradeFastPath(ConnectionDelegate next, IServiceProvider 
         }
 
         var v1 = protocols is not null && protocols.Split(',').Any(p => p.Trim() == ProtocolConstants.SubprotocolV1);
-        request = new LeanUpgrade(new UpgradeRequest(IsHttp10: false, room, v1, origin, host), key);
+        var token = AccessToken(query) ?? UpgradeRequest.BearerToken(authorization);
+        request = new LeanUpgrade(new UpgradeRequest(IsHttp10: false, room, v1, origin, host, token), key);
         return true;
+    }
+
+    /// <summary>The <c>access_token</c> parameter of a query string, as the HTTP pipeline's query would read it.</summary>
+    private static string? AccessToken(string query)
+    {
+        foreach (var pair in query.Split('&'))
+        {
+            if (pair.StartsWith("access_token=", StringComparison.Ordinal))
+            {
+                return Uri.UnescapeDataString(pair["access_token=".Length..].Replace('+', ' '));
+            }
+        }
+
+        return null;
     }
 
     private static byte[] Accept(LeanUpgrade request)

@@ -9,5 +9,8 @@ internal sealed partial class ChatHub
     {
         [LoggerMessage(EventId = 2001, Level = LogLevel.Error, Message = "Connection {ConnectionId}: {Command} failed")]
         public static partial void CommandFailed(ILogger logger, long connectionId, ClientCommandType command, Exception exception);
+
+        [LoggerMessage(EventId = 2002, Level = LogLevel.Warning, Message = "Renewing name holds or expiring tokens failed; trying again at the next round")]
+        public static partial void UpkeepFailed(ILogger logger, Exception exception);
     }
 }

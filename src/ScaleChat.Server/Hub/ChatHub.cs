@@ -4,6 +4,7 @@ using ScaleChat.Protocol;
 using ScaleChat.Protocol.Frames;
 using ScaleChat.Server.Backplane;
 using ScaleChat.Server.Connections;
+using ScaleChat.Server.Identity;
 using ScaleChat.Server.Metrics;
 
 namespace ScaleChat.Server.Hub;
@@ -11,7 +12,8 @@ namespace ScaleChat.Server.Hub;
 /// <summary>
 /// Decides who gets what: rooms and users in sharded registries, commands from connections, and
 /// what the backplane delivers, encoded once and queued to every local recipient.
-/// Rooms and membership: <c>ChatHub.Rooms.cs</c>; messages and fan-out: <c>ChatHub.Messages.cs</c>.
+/// Rooms and membership: <c>ChatHub.Rooms.cs</c>; messages and fan-out: <c>ChatHub.Messages.cs</c>;
+/// who a connection is (hello, tokens, name holds): <c>ChatHub.Identity.cs</c>.
 /// </summary>
 internal sealed partial class ChatHub : IBackplaneHandler
 {
@@ -19,6 +21,9 @@ internal sealed partial class ChatHub : IBackplaneHandler
     private readonly Shards<Connection[]> _users = new();
     private readonly ConcurrentDictionary<long, Connection> _connections = new();
     private readonly IBackplane _backplane;
+    private readonly INameHolds _names;
+    private readonly TokenValidator _tokens;
+    private readonly TimeProvider _time;
     private readonly ChatServerOptions _options;
     private readonly ILogger<ChatHub> _logger;
     private readonly string _messageIdPrefix = Convert.ToHexStringLower(Guid.NewGuid().ToByteArray().AsSpan(0, 5)) + "-";
@@ -26,9 +31,13 @@ internal sealed partial class ChatHub : IBackplaneHandler
     private int _legacyConnections;
     private (int Code, string Reason)? _closeAll;
 
-    public ChatHub(IBackplane backplane, ChatServerOptions options, ChatMetrics metrics, BackplaneMetrics backplaneMetrics, NodeIdentity node, ILogger<ChatHub> logger)
+    public ChatHub(IBackplane backplane, INameHolds names, TokenValidator tokens, TimeProvider time, ChatServerOptions options,
+        ChatMetrics metrics, BackplaneMetrics backplaneMetrics, NodeIdentity node, ILogger<ChatHub> logger)
     {
         _backplane = backplane;
+        _names = names;
+        _tokens = tokens;
+        _time = time;
         _options = options;
         _logger = logger;
         Metrics = metrics;
@@ -89,10 +98,19 @@ internal sealed partial class ChatHub : IBackplaneHandler
     {
         try
         {
+            if (command.Room is { } room && command.Type != ClientCommandType.Leave && !connection.Permissions.Allows(room))
+            {
+                Forbidden(connection, room, command.Ref);
+                return;
+            }
+
             switch (command.Type)
             {
                 case ClientCommandType.Hello:
                     await HelloAsync(connection, command, urlRoom);
+                    break;
+                case ClientCommandType.Auth:
+                    await AuthAsync(connection, command);
                     break;
                 case ClientCommandType.Join:
                     await JoinAsync(connection, command);
@@ -150,34 +168,11 @@ internal sealed partial class ChatHub : IBackplaneHandler
         if (connection.User is { } user && RemoveUserConnection(user, connection))
         {
             await _backplane.RemoveUserAsync(user);
-        }
-
-    }
-
-    private async ValueTask HelloAsync(Connection connection, ClientCommand command, string? urlRoom)
-    {
-        var user = command.Name!;
-        connection.BindUser(user);
-        if (AddUserConnection(user, connection))
-        {
-            await _backplane.AddUserAsync(user);
-        }
-
-        var rooms = urlRoom is null or ProtocolConstants.GlobalRoom
-            ? [ProtocolConstants.GlobalRoom]
-            : new[] { ProtocolConstants.GlobalRoom, urlRoom };
-        var joined = new List<(Membership Member, RoomPosition Position)>(rooms.Length);
-        foreach (var room in rooms)
-        {
-            var membership = await EnterAsync(connection, room, command.Presence);
-            joined.Add((membership, await _backplane.GetPositionAsync(room)));
-        }
-
-        connection.TryEnqueue(ServerFrames.Welcome(user, connection.Session, NodeId, _options.Limits,
-            joined.Select(j => KeyValuePair.Create(j.Member.Room, j.Position))));
-        foreach (var (member, position) in joined)
-        {
-            member.GoLive(position.Seq);
+            if (connection.NameKey is { } key)
+            {
+                // The grace period starts now: a reconnect within it keeps the name.
+                await _names.RenewAsync([KeyValuePair.Create(user, key)], _options.Auth.NameGrace);
+            }
         }
     }
 

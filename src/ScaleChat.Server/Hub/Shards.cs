@@ -33,6 +33,21 @@ internal sealed class Shards<TValue>
         }
     }
 
+    /// <summary>Calls <paramref name="visit"/> for every entry, one shard at a time under its lock.</summary>
+    public void ForEach(Action<string, TValue> visit)
+    {
+        foreach (var shard in _shards)
+        {
+            lock (shard.Lock)
+            {
+                foreach (var (key, value) in shard.Items)
+                {
+                    visit(key, value);
+                }
+            }
+        }
+    }
+
     /// <summary>How many keys there are (a moment's snapshot).</summary>
     public int Total()
     {

@@ -31,6 +31,12 @@ public sealed class RawWsClient : IDisposable
     /// <summary>The server's close frame code once one was read (1005 when it had no code).</summary>
     public int? CloseCode { get; private set; }
 
+    /// <summary>The reason in the server's close frame, once one was read.</summary>
+    public string? CloseReason { get; private set; }
+
+    /// <summary>The welcome of the handshake, where a test keeps it.</summary>
+    public JsonElement? LastWelcome { get; set; }
+
     /// <summary>Opens a TCP connection to the server of <paramref name="server"/> (any http:// or ws:// address) and sends nothing.</summary>
     public static async Task<RawWsClient> OpenAsync(Uri server)
     {
@@ -145,6 +151,7 @@ public sealed class RawWsClient : IDisposable
                 if (frame.Opcode == WsOpcode.Close)
                 {
                     CloseCode = frame.Payload.Length >= 2 ? BinaryPrimitives.ReadUInt16BigEndian(frame.Payload) : 1005;
+                    CloseReason = frame.Payload.Length > 2 ? Encoding.UTF8.GetString(frame.Payload.AsSpan(2)) : "";
                 }
 
                 return frame;

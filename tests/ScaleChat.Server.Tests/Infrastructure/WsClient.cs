@@ -38,10 +38,11 @@ public sealed class WsClient : IAsyncDisposable
     }
 
     /// <summary>Connects with version 1 and completes the handshake; returns the client and its welcome.</summary>
-    public static async Task<(WsClient Client, JsonElement Welcome)> HelloAsync(Uri url, string name, bool presence = false)
+    /// <param name="nameKey">The key of the name's hold, to share a name another connection holds.</param>
+    public static async Task<(WsClient Client, JsonElement Welcome)> HelloAsync(Uri url, string name, bool presence = false, string? nameKey = null)
     {
         var client = await ConnectAsync(url);
-        await client.SendAsync(new { type = "hello", name, presence });
+        await client.SendAsync(new { type = "hello", name, presence, nameKey });
         var welcome = await client.ExpectAsync("welcome");
         return (client, welcome);
     }
