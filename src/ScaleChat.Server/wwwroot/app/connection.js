@@ -275,6 +275,8 @@ export class ChatConnection extends EventTarget {
       }
       return;
     }
+    // The token ran out (the page sends no 'auth' to renew it): the close that follows says so.
+    if (o.code === 'unauthorized' && this.#token && o.ref === undefined) return;
     const request = o.ref !== undefined ? this.#requests.get(o.ref) : undefined;
     if (request) {
       this.#requests.delete(o.ref);
