@@ -116,15 +116,15 @@ public sealed partial class TokenLinkTests(BrowserFixture browser) : IAsyncLifet
     [Fact]
     public async Task ATokenThatExpiresWhileConnectedAsksForANewLinkInsteadOfReconnecting()
     {
-        // The server closes a connection whose token ran out (allowing for clock skew, so this waits).
-        var token = ChatTokens.Issue(Secret, "tina", TimeSpan.FromSeconds(3));
+        // The server closes a connection whose token ran out. Long enough to open the page and talk first.
         var page = await browser.NewPageAsync();
         var sockets = new SocketLog(page);
+        var token = ChatTokens.Issue(Secret, "tina", TimeSpan.FromSeconds(6));
         var tina = await ChatPage.OpenLinkAsync(page, _server.HttpUrl, token);
         await tina.WaitConnectedAsync();
         await tina.SendAsync("before it runs out");
 
-        await Expect(tina.Error).ToContainTextAsync("Your sign-in has expired", new() { Timeout = 60_000 });
+        await Expect(tina.Error).ToContainTextAsync("Your sign-in has expired", new() { Timeout = 30_000 });
         await Expect(tina.State).ToHaveAttributeAsync("data-state", "closed");
         await Expect(tina.State).ToContainTextAsync("expired");
         await Task.Delay(TimeSpan.FromSeconds(2));
