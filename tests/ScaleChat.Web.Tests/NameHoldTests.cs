@@ -37,6 +37,7 @@ public sealed partial class NameHoldTests(BrowserFixture browser) : IAsyncLifeti
         await Expect(page.Locator("#name")).ToHaveValueAsync("alice");
         await Expect(second.State).ToHaveAttributeAsync("data-state", "closed");
         await Expect(page.Locator("#error")).ToBeHiddenAsync();
+        await Expect(second.Me).ToHaveTextAsync("");
         await second.ScreenshotAsync("chat-name-taken");
 
         // A reconnect loop would have opened more sockets by now (its first retry is within 250 ms).

@@ -255,6 +255,7 @@ function onFatal(d, identity) {
   if (d.fatal === 'name_taken') {
     sessionStorage.removeItem(nameKeyKey(identity.name));
     $('name').value = identity.name;
+    setText($('me'), '');
     showLogin(`The name ${identity.name} is in use by someone else; choose another.`);
   } else if (d.fatal === 'unauthorized' && !identity.token) {
     showLogin('This server signs people in with a link that carries a token: ask for one and open it.');
