@@ -27,19 +27,51 @@ public sealed partial class ChatPage(IPage page)
     /// <summary>Opens the page, chooses a name (and a room joined at hello), and waits to be connected.</summary>
     public static async Task<ChatPage> OpenAsync(IPage page, Uri server, string name, string? room = null)
     {
-        var chat = new ChatPage(page);
-        await page.GotoAsync(server.ToString()).WaitAsync(TimeSpan.FromSeconds(20));
-        await page.FillAsync("#name", name);
-        if (room is not null)
-        {
-            await page.FillAsync("#login-room", room);
-        }
-
-        await page.ClickAsync("#login-form button[type=submit]");
+        var chat = await LogInAsync(page, server, name, room);
         await chat.WaitConnectedAsync();
         await Expect(page.Locator("#conv-title")).ToHaveTextAsync(room is null ? "# global" : $"# {room}");
         return chat;
     }
+
+    /// <summary>Opens the page and submits a name (and a room), without waiting for the answer.</summary>
+    public static async Task<ChatPage> LogInAsync(IPage page, Uri server, string name, string? room = null)
+    {
+        var chat = new ChatPage(page);
+        await page.GotoAsync(server.ToString()).WaitAsync(TimeSpan.FromSeconds(20));
+        await chat.SubmitNameAsync(name, room);
+        return chat;
+    }
+
+    /// <summary>Fills in the login form of a page already open and submits it.</summary>
+    public async Task SubmitNameAsync(string name, string? room = null)
+    {
+        await Page.FillAsync("#name", name);
+        if (room is not null)
+        {
+            await Page.FillAsync("#login-room", room);
+        }
+
+        await Page.ClickAsync("#login-form button[type=submit]");
+    }
+
+    /// <summary>Opens a sign-in link: the page with <c>#token=</c> (and <c>?room=</c> when given).</summary>
+    public static async Task<ChatPage> OpenLinkAsync(IPage page, Uri server, string token, string? room = null)
+    {
+        var chat = new ChatPage(page);
+        var query = room is null ? "" : "?room=" + Uri.EscapeDataString(room);
+        await page.GotoAsync($"{server}{query}#token={Uri.EscapeDataString(token)}").WaitAsync(TimeSpan.FromSeconds(20));
+        return chat;
+    }
+
+    /// <summary>The name the page shows for its user (<c>welcome.user</c> once connected).</summary>
+    public ILocator Me => Page.Locator("#me");
+
+    /// <summary>The message under the login form.</summary>
+    public ILocator LoginError => Page.Locator("#login-error");
+
+    /// <summary>A value of this tab's sessionStorage, or null.</summary>
+    public Task<string?> SessionValueAsync(string key) =>
+        Page.EvaluateAsync<string?>("key => sessionStorage.getItem(key)", key).WaitAsync(TimeSpan.FromSeconds(15));
 
     public Task WaitConnectedAsync(float timeoutMs = 15_000) =>
         Expect(State).ToHaveAttributeAsync("data-state", "connected", new() { Timeout = timeoutMs });

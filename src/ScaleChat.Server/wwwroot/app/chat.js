@@ -1,15 +1,21 @@
-// The chat page: a name, rooms with unread counts, private conversations, who is online,
-// history on scroll-up and a connection that comes back by itself.
-import { ChatConnection, NAME_RULE, serverUrl } from './connection.js';
+// The chat page: a name (or a sign-in token), rooms with unread counts, private conversations,
+// who is online, history on scroll-up and a connection that comes back by itself.
+import { ChatConnection, NAME_RULE, serverUrl, tokenClaims } from './connection.js';
 import { $, h, setText, shortTime } from './dom.js';
 
 const PAGE_SIZE = 50;
 const NAME_KEY = 'scalechat.name';
+// Kept for the tab's life only (sessionStorage): the token from the link, and per name the key
+// that lets this tab's next connection (a reconnect, a reload) share the name it holds.
+const TOKEN_KEY = 'scalechat.token';
+const nameKeyKey = name => `scalechat.nameKey:${name}`;
 
 const convs = new Map(); // key → conversation
 let conn = null;
-let me = null;
+let me = null; // welcome.user: the name the server holds for this page; null before welcome
 let current = null;
+// Notices for when no room is open (a token may allow none until one is joined).
+const lobby = h('ol', { class: 'message-list' });
 
 const roomKey = room => `room:${room}`;
 const userKey = user => `user:${user}`;
@@ -60,8 +66,14 @@ function renderHistoryState() {
   setText($('history-state'), text);
 }
 
+/**
+ * Mine only when the server says it came from the name it holds for this page: a legacy client
+ * declares its own name, so a legacy message never is, whatever name it carries.
+ */
+const isOwn = m => me !== null && m.from === me && m.legacy !== true;
+
 function messageItem(m) {
-  const own = m.from === me && !m.legacy;
+  const own = isOwn(m);
   const classes = ['msg', own ? 'own' : '', m.legacy ? 'legacy' : ''].filter(Boolean).join(' ');
   return h('li', { class: classes, 'data-seq': m.seq ?? '', 'data-id': m.id ?? '' },
     h('div', { class: 'meta' },
@@ -72,7 +84,8 @@ function messageItem(m) {
 }
 
 function notice(conv, text, kind = 'info') {
-  conv.list.append(h('li', { class: `notice ${kind}`, role: kind === 'lost' ? 'alert' : null }, text));
+  const alert = kind === 'lost' || kind === 'forbidden';
+  (conv?.list ?? lobby).append(h('li', { class: `notice ${kind}`, role: alert ? 'alert' : null }, text));
   if (conv === current) scrollToBottom();
 }
 
@@ -99,17 +112,43 @@ function select(conv) {
   $('chat').classList.remove('show-members');
 }
 
+/**
+ * No conversation open: before welcome (`waiting`), or when the page is in no room (a token may
+ * not allow global).
+ */
+function selectNone(waiting = false) {
+  current = null;
+  $('messages').replaceChildren($('history-state'), lobby);
+  setText($('conv-title'), waiting ? '' : 'No room');
+  $('leave').hidden = true;
+  $('chat').dataset.current = '';
+  $('text').placeholder = waiting ? '' : 'Join a room to write';
+  renderConvList();
+  renderMembers();
+  setText($('history-state'), waiting ? '' : 'You are in no room: join one on the left.');
+}
+
+/** Opens the first of the rooms named that the page is in, or global, or any room, or none. */
+function selectRoom(...preferred) {
+  for (const room of [...preferred, 'global']) {
+    if (room && convs.has(roomKey(room))) return select(convs.get(roomKey(room)));
+  }
+  const any = [...convs.values()].find(c => c.kind === 'room');
+  return any ? select(any) : selectNone();
+}
+
 // ---- incoming --------------------------------------------------------------------------------
 
 function onMessage(m) {
-  const conv = m.room ? conversation('room', m.room) : conversation('user', m.from === me ? m.to : m.from);
+  const own = isOwn(m);
+  const conv = m.room ? conversation('room', m.room) : conversation('user', own ? m.to : m.from);
   if (m.id && conv.ids.has(m.id)) return;
   if (m.id) conv.ids.add(m.id);
-  const follow = conv === current && (nearBottom() || m.from === me);
+  const follow = conv === current && (nearBottom() || own);
   conv.list.append(messageItem(m));
   if (conv.oldestSeq === 0 && m.seq > 0) conv.oldestSeq = m.seq;
   if (conv !== current || document.hidden) {
-    if (m.from !== me) conv.unread++;
+    if (!own) conv.unread++;
     renderConvList();
   }
   if (follow) scrollToBottom();
@@ -173,6 +212,63 @@ function showError(text) {
   $('error').hidden = false;
 }
 
+const FORBIDDEN_TEXT = {
+  join: r => `You may not join room ${r.room}.`,
+  send: r => (r.room ? `You may not write in room ${r.room}.` : `You may not write to ${r.to}.`),
+  history: r => `You may not read the history of room ${r.room}.`,
+  who: r => `You may not see who is in room ${r.room}.`,
+  leave: r => `You may not leave room ${r.room}.`,
+};
+
+/** A room the token does not allow: a plain line where the person is looking, nothing else happens. */
+function onForbidden(e) {
+  const r = e.request;
+  const conv = r?.room ? convs.get(roomKey(r.room)) : null;
+  if (r?.type === 'history' && conv) {
+    conv.loading = false;
+    conv.complete = true;
+    if (conv === current) renderHistoryState();
+  }
+  const text = r && FORBIDDEN_TEXT[r.type] ? FORBIDDEN_TEXT[r.type](r) : `You may not do that: ${e.message ?? 'forbidden'}.`;
+  notice(r?.type === 'join' ? current : conv ?? current, text, 'forbidden');
+}
+
+function onServerError(e) {
+  if (e.code === 'forbidden') return onForbidden(e);
+  if (e.request?.type === 'history') {
+    const conv = convs.get(roomKey(e.request.room));
+    if (conv) conv.loading = false;
+  }
+  showError(`${e.code}: ${e.message ?? ''}`);
+}
+
+function showLogin(problem) {
+  $('chat').hidden = true;
+  $('login').hidden = false;
+  setText($('login-error'), problem ?? '');
+  $('name').focus();
+  $('name').select();
+}
+
+/** The connection gave up because the person has to act: say what happened and what to do. */
+function onFatal(d, identity) {
+  if (d.fatal === 'name_taken') {
+    sessionStorage.removeItem(nameKeyKey(identity.name));
+    $('name').value = identity.name;
+    setText($('me'), '');
+    showLogin(`The name ${identity.name} is in use by someone else; choose another.`);
+  } else if (d.fatal === 'unauthorized' && !identity.token) {
+    showLogin('This server signs people in with a link that carries a token: ask for one and open it.');
+  } else if (d.fatal === 'unauthorized') {
+    sessionStorage.removeItem(TOKEN_KEY);
+    showError('Your sign-in link is not valid (the token was refused or has expired): ask for a new link.');
+  } else if (d.fatal === 'token_expired') {
+    // The page has no way to mint a token; a new link opened in this tab carries on.
+    sessionStorage.removeItem(TOKEN_KEY);
+    showError('Your sign-in has expired: ask for a new link (or token) and open it to carry on.');
+  }
+}
+
 const STATE_TEXT = {
   idle: () => 'Not connected',
   connecting: () => 'Connecting…',
@@ -195,49 +291,92 @@ function checkName(value, what) {
   return NAME_RULE.test(value) ? null : `${what} must be 1-64 letters, digits, '-', '_' or '.'`;
 }
 
-function start(name, room) {
-  me = name;
-  localStorage.setItem(NAME_KEY, name);
-  setText($('me'), name);
+/**
+ * Starts chatting as {name} (open mode: the tab's key for that name goes with it) or with {token}
+ * (the server names the user from it). With a token the page joins `room` after welcome, so a
+ * room the token does not allow is a plain line rather than a refused connection.
+ */
+function start(identity, room) {
+  conn?.close();
+  convs.clear();
+  lobby.replaceChildren();
+  current = null;
+  me = null;
+  $('error').hidden = true;
+  const token = identity.token ?? null;
+  if (!token) {
+    localStorage.setItem(NAME_KEY, identity.name);
+    identity = { name: identity.name, nameKey: sessionStorage.getItem(nameKeyKey(identity.name)) };
+  }
+  setText($('me'), token ? (tokenClaims(token)?.sub ?? '') : identity.name);
+  setText($('login-error'), '');
   $('login').hidden = true;
   $('chat').hidden = false;
-  conn = new ChatConnection(serverUrl(room), name);
-  conn.addEventListener('state', e => onState(e.detail));
-  conn.addEventListener('welcome', e => {
+  selectNone(true);
+  const c = new ChatConnection(serverUrl(token ? null : room), identity);
+  conn = c;
+  c.addEventListener('state', e => {
+    if (conn !== c) return;
+    onState(e.detail);
+    if (e.detail.fatal) onFatal(e.detail, identity);
+  });
+  c.addEventListener('welcome', e => {
     const w = e.detail;
     me = w.user;
     setText($('me'), me);
+    if (typeof w.nameKey === 'string') sessionStorage.setItem(nameKeyKey(w.user), w.nameKey);
     if (w.reconnect) return;
     for (const r of w.rooms ?? []) onRoomEntered(r.room, r.seq);
-    select(conversation('room', room && convs.has(roomKey(room)) ? room : 'global'));
+    selectRoom(room);
+    if (token && room && !convs.has(roomKey(room))) c.join(room);
   });
-  conn.addEventListener('message', e => onMessage(e.detail));
-  conn.addEventListener('history', e => onHistory(e.detail));
-  conn.addEventListener('joined', e => select(onRoomEntered(e.detail.room, e.detail.seq)));
-  conn.addEventListener('left', e => {
+  c.addEventListener('message', e => onMessage(e.detail));
+  c.addEventListener('history', e => onHistory(e.detail));
+  c.addEventListener('joined', e => select(onRoomEntered(e.detail.room, e.detail.seq)));
+  c.addEventListener('left', e => {
     const conv = convs.get(roomKey(e.detail.room));
     if (!conv) return;
     convs.delete(conv.key);
-    if (conv === current) select(conversation('room', 'global'));
+    if (conv === current) selectRoom();
     renderConvList();
   });
-  conn.addEventListener('presence', e => onPresence(e.detail));
-  conn.addEventListener('resumed', e => onResumed(e.detail));
-  conn.addEventListener('error', e => showError(`${e.detail.code}: ${e.detail.message ?? ''}`));
-  conn.connect();
+  c.addEventListener('presence', e => onPresence(e.detail));
+  c.addEventListener('resumed', e => onResumed(e.detail));
+  c.addEventListener('error', e => onServerError(e.detail));
+  c.connect();
+}
+
+/**
+ * A token in the link (`#token=...`) is kept for this tab and taken out of the address bar, so a
+ * copied address does not hand it on. Returns the token, or null when the link has none.
+ */
+function takeTokenFromLink() {
+  const fragment = new URLSearchParams(location.hash.slice(1));
+  const token = fragment.get('token');
+  if (!token) return null;
+  sessionStorage.setItem(TOKEN_KEY, token);
+  fragment.delete('token');
+  const rest = fragment.toString();
+  history.replaceState(history.state, '', location.pathname + location.search + (rest ? `#${rest}` : ''));
+  return token;
 }
 
 function wire() {
   const params = new URLSearchParams(location.search);
   $('name').value = params.get('name') ?? localStorage.getItem(NAME_KEY) ?? '';
   $('login-room').value = params.get('room') ?? '';
+  // A new link opened in this tab (only the fragment changes, so no reload): use its token.
+  window.addEventListener('hashchange', () => {
+    const token = takeTokenFromLink();
+    if (token) start({ token }, validRoom(params.get('room')));
+  });
   $('login-form').addEventListener('submit', e => {
     e.preventDefault();
     const name = $('name').value.trim();
     const room = $('login-room').value.trim();
     const problem = checkName(name, 'Your name') ?? (room ? checkName(room, 'The room') : null);
     setText($('login-error'), problem ?? '');
-    if (!problem) start(name, room && room !== 'global' ? room : null);
+    if (!problem) start({ name }, room && room !== 'global' ? room : null);
   });
   $('composer').addEventListener('submit', e => {
     e.preventDefault();
@@ -278,4 +417,9 @@ function wire() {
   });
 }
 
+const validRoom = room => (room && room !== 'global' && NAME_RULE.test(room) ? room : null);
+
 wire();
+// With a token (from the link, or kept by this tab) the server names the user: no name to ask for.
+const linkToken = takeTokenFromLink() ?? sessionStorage.getItem(TOKEN_KEY);
+if (linkToken) start({ token: linkToken }, validRoom(new URLSearchParams(location.search).get('room')));
