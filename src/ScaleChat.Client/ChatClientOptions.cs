@@ -43,8 +43,11 @@ public sealed class ChatClientOptions
     /// <summary>Delay before the first reconnect attempt; it doubles on each further attempt, with jitter.</summary>
     public TimeSpan ReconnectMinDelay { get; init; } = TimeSpan.FromMilliseconds(250);
 
-    /// <summary>The longest delay between reconnect attempts.</summary>
-    public TimeSpan ReconnectMaxDelay { get; init; } = TimeSpan.FromSeconds(30);
+    /// <summary>
+    /// The longest delay between reconnect attempts (of which a random half to all is waited): a few
+    /// seconds, so a client is back soon after its server is, as the browser page is.
+    /// </summary>
+    public TimeSpan ReconnectMaxDelay { get; init; } = TimeSpan.FromSeconds(5);
 
     /// <summary>Reconnect attempts in a row before the client gives up and closes; 0 for no limit.</summary>
     public int MaxReconnectAttempts { get; init; }

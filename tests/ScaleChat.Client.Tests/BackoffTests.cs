@@ -31,4 +31,14 @@ public class BackoffTests
         var delays = Enumerable.Range(0, 50).Select(_ => Backoff.Delay(4, Min, Max, random)).Distinct().Count();
         Assert.True(delays > 40, $"only {delays} distinct delays");
     }
+
+    [Fact]
+    public void ByDefaultAClientTriesAgainWithinFiveSecondsHoweverLongTheOutage()
+    {
+        var options = new ChatClientOptions { Url = new Uri("ws://127.0.0.1:1/ws"), Name = "alice" };
+        var random = new Random(4);
+        var delays = Enumerable.Range(1, 200).Select(attempt => Backoff.Delay(attempt, options.ReconnectMinDelay, options.ReconnectMaxDelay, random)).ToList();
+        Assert.All(delays, d => Assert.InRange(d, TimeSpan.Zero, TimeSpan.FromSeconds(5)));
+        Assert.True(delays.Skip(50).Distinct().Count() > 100, "late attempts keep their jitter");
+    }
 }

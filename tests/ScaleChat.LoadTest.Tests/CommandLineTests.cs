@@ -127,6 +127,8 @@ public sealed class CommandLineTests
         Assert.Contains("<svg", html);
         Assert.DoesNotContain("http://", html.Replace(server.WsUrl.ToString().Replace("ws://", "http://"), ""));
         Assert.DoesNotContain("<script src", html);
+        Assert.Contains("Messages sent and delivered (per second)", html);
+        Assert.DoesNotContain("per second (per second)", html);
         var csv = await File.ReadAllLinesAsync(Path.Combine(directory, "timeseries.csv"));
         Assert.StartsWith("second,phase,connected,sentPerSecond,deliveredPerSecond,p50Ms", csv[0]);
         Assert.True(csv.Length >= 3, "a row per second");

@@ -108,12 +108,16 @@ public sealed class LegacyTests
         Assert.Equal(1, Observability.Sum(text, "scalechat_frames_rejected_total", "code=\"bad_request\""));
     }
 
-    [Fact]
-    public async Task ALegacyTextOverTheLimitClosesWith1009()
+    [Theory]
+    [InlineData("{{\"clientId\":\"big\",\"message\":\"{0}\"}}", 4097)]
+    [InlineData("{{\"sender\":\"big\",\"text\":\"{0}\",\"message_id\":\"m-1\"}}", 4097)]
+    [InlineData("{{\"sender\":\"big\",\"text\":\"{0}\"}}", 10_000)]
+    public async Task ALegacyTextOverTheLimitClosesWith1009(string shape, int length)
     {
+        // The original scale-chat load tests sent such texts: they must not vanish without a word.
         await using var server = await TestServer.StartAsync();
         await using var legacy = await WsClient.ConnectAsync(server.WsUrl, subprotocol: null);
-        await legacy.SendTextAsync($"{{\"clientId\":\"big\",\"message\":\"{new string('x', 4097)}\"}}");
+        await legacy.SendTextAsync(string.Format(System.Globalization.CultureInfo.InvariantCulture, shape, new string('x', length)));
         var (code, before) = await legacy.ExpectCloseAsync();
         Assert.Equal(1009, code);
         Assert.Empty(before);

@@ -32,7 +32,7 @@ public sealed class ReconnectTests(BrowserFixture browser)
         // Let the page fail a few attempts so it is backing off, then start the new server on
         // the same port and talk there at once, before the page's next attempt (usually).
         await Task.Delay(TimeSpan.FromSeconds(1.5));
-        await using var second = await StartOnPortAsync(port);
+        await using var second = await TestServer.StartOnPortAsync(port).Bounded();
         var (bob, _) = await Clients.ConnectAsync(second.RoomUrl("dev"), "bob");
         await using var b = bob;
         await bob.SendAsync("dev", "said while alice was away").Bounded();
@@ -50,21 +50,5 @@ public sealed class ReconnectTests(BrowserFixture browser)
         await alice.OpenAsync("room:dev");
         await alice.SendAsync("I am back too");
         await alice.ExpectMessageAsync("I am back too");
-    }
-
-    private static async Task<TestServer> StartOnPortAsync(int port)
-    {
-        // The old listener's port is free at once on Linux, but allow a moment to be sure.
-        for (var attempt = 1; ; attempt++)
-        {
-            try
-            {
-                return await TestServer.StartAsync($"urls=http://127.0.0.1:{port}").Bounded();
-            }
-            catch (IOException) when (attempt < 20)
-            {
-                await Task.Delay(250);
-            }
-        }
     }
 }

@@ -10,6 +10,9 @@ internal static partial class ChatCommand
     /// <summary>The variable that gives the token when <c>--token</c> is not on the command line.</summary>
     public const string TokenVariable = "SCALECHAT_TOKEN";
 
+    /// <summary>Where <c>chat</c> connects without <c>--url</c>.</summary>
+    public const string DefaultUrl = "ws://localhost:8080/ws";
+
     /// <summary>The <c>chat</c> command, to add to the root command.</summary>
     public static Command Create() => Create(Environment.GetEnvironmentVariable);
 
@@ -18,8 +21,7 @@ internal static partial class ChatCommand
     {
         var url = new Option<Uri>("--url")
         {
-            Description = "The server's WebSocket endpoint.",
-            DefaultValueFactory = _ => new Uri("ws://localhost:8080/ws"),
+            Description = $"The server's WebSocket endpoint (default: {DefaultUrl}).",
             CustomParser = ParseUrl,
         };
         var fallback = new Option<Uri[]>("--fallback-url")
@@ -30,14 +32,15 @@ internal static partial class ChatCommand
         var name = new Option<string?>("--name") { Description = "Your user name: 1-64 ASCII letters, digits, '-', '_' or '.' (optional with a token: the server takes it from the token)." };
         var room = new Option<string?>("--room") { Description = "A room to join and talk in (default: the URL's room, or global)." };
         var token = new Option<string?>("--token") { Description = $"A JWT, for a server in token mode (default: ${TokenVariable})." };
-        var presence = new Option<bool>("--presence") { Description = "Show who joins and leaves." };
+        var quiet = new Option<bool>("--no-presence") { Description = "Do not show who joins and leaves (shown by default)." };
+        var presence = new Option<bool>("--presence") { Hidden = true }; // the default now; still accepted
         var plain = new Option<bool>("--plain") { Description = "Line mode even on a terminal: one line in per message or command, one line out per event." };
         name.Validators.Add(r => CheckName(r, "--name"));
         room.Validators.Add(r => CheckName(r, "--room"));
 
         var command = new Command("chat", "Chat from the terminal; line by line when input or output is not a terminal.")
         {
-            url, fallback, name, room, token, presence, plain,
+            url, fallback, name, room, token, quiet, presence, plain,
         };
 
         string? TokenOr(string? flag) => flag ?? (environment(TokenVariable) is { Length: > 0 } t ? t : null);
@@ -50,7 +53,7 @@ internal static partial class ChatCommand
         });
         command.SetAction((parse, cancellationToken) =>
         {
-            var arguments = new ChatArguments(parse.GetValue(url)!, parse.GetValue(name), parse.GetValue(room), TokenOr(parse.GetValue(token)), parse.GetValue(presence), parse.GetValue(plain),
+            var arguments = new ChatArguments(parse.GetValue(url) ?? new Uri(DefaultUrl), parse.GetValue(name), parse.GetValue(room), TokenOr(parse.GetValue(token)), !parse.GetValue(quiet), parse.GetValue(plain),
                 parse.GetValue(fallback) ?? []);
             return RunAsync(arguments, cancellationToken);
         });

@@ -54,7 +54,7 @@ internal sealed partial class ChatSession
                 _view.Show(ChatLine.Info($"#{resumed.Room}: catching up on {missed} message{(missed == 1 ? "" : "s")} sent while disconnected"));
             }
         }
-        else
+        else if (_chosen.Contains(resumed.Room) || resumed.Room == _room)
         {
             _view.Show(ChatLine.Warning($"#{resumed.Room}: messages sent while you were away may be missing: the server's history no longer holds them (it restarted, or too much was said)"));
         }

@@ -12,20 +12,23 @@ internal sealed partial class ChatSession
 {
     public const string Help = """
         commands:
-          TEXT               say TEXT in the current room (start with // to say something starting with /)
-          /join ROOM         join ROOM and talk there
-          /leave [ROOM]      leave ROOM (default: the current room)
-          /msg USER TEXT     send TEXT to USER only
-          /who [ROOM]        who is in ROOM
-          /history [ROOM] [N] the last N messages of ROOM (default 20)
-          /rooms             the rooms you are in
-          /help              this help
-          /quit              leave the chat
+          TEXT                 say TEXT in the current room (start with // to say something starting with /)
+          /join ROOM           join ROOM and talk there
+          /leave [ROOM]        leave ROOM (default: the current room)
+          /msg USER TEXT       send TEXT to USER only
+          /who [ROOM]          who is in ROOM (default: the current room)
+          /history [ROOM] [N]  the last N messages of ROOM (default: the current room, 20)
+          /rooms               the rooms you are in
+          /help                this help
+          /quit                leave the chat
         """;
 
     private readonly ChatClient _client;
     private readonly IChatView _view;
     private string _room = ProtocolConstants.GlobalRoom;
+
+    // The rooms the user asked for (--room, /join): the rooms hello joins by itself are not news.
+    private readonly HashSet<string> _chosen = new(StringComparer.Ordinal);
 
     public ChatSession(ChatClient client, IChatView view)
     {
@@ -145,6 +148,12 @@ internal sealed partial class ChatSession
             return;
         }
 
+        if (_client.State != ConnectionState.Connected)
+        {
+            // The send waits for the reconnect; say so, or the line seems lost.
+            _view.Show(ChatLine.Warning($"not connected: \"{Preview(text)}\" is queued and will be sent when the connection is back"));
+        }
+
         if (to is null)
         {
             await _client.SendAsync(_room, text).ConfigureAwait(false);
@@ -155,9 +164,12 @@ internal sealed partial class ChatSession
         }
     }
 
+    private static string Preview(string text) => text.Length <= 40 ? text : string.Concat(text.AsSpan(0, 40), "...");
+
     private async Task JoinAsync(string room)
     {
         await _client.JoinAsync(room).ConfigureAwait(false);
+        _chosen.Add(room);
         _room = room;
         _view.SetStatus(room, _client.State == ConnectionState.Connected);
         _view.Show(ChatLine.Info($"joined #{room}; you are talking in #{room}"));
@@ -166,6 +178,7 @@ internal sealed partial class ChatSession
     private async Task LeaveAsync(string room)
     {
         await _client.LeaveAsync(room).ConfigureAwait(false);
+        _chosen.Remove(room);
         _view.Show(ChatLine.Info($"left #{room}"));
         if (room == _room)
         {

@@ -9,23 +9,23 @@ internal static class LoadCommand
 {
     private static readonly Dictionary<string, string> Descriptions = new()
     {
-        ["url"] = "The server's WebSocket endpoint; clients connect to {url}/{room} (default ws://localhost:8080/ws).",
-        ["clients"] = "Simulated clients, one connection each (default 1000).",
-        ["rooms"] = "Rooms; clients are spread evenly over them (default clients/50, 1 to 20).",
-        ["publishers"] = "Clients that send messages (default clients/10).",
-        ["rate"] = "Messages per second in total, on a fixed schedule whatever the server does (default 2 per publisher).",
-        ["size"] = "Message text size in bytes, N or MIN-MAX (default 64).",
-        ["private"] = "Share of messages sent privately to another client, 0-1 (default 0).",
-        ["ramp"] = "New connections per second while connecting (default 500).",
-        ["warmup"] = "Sending before measuring starts, e.g. 5s (default 5s).",
-        ["duration"] = "Time measured, e.g. 30s or 2m (default 30s).",
-        ["drain"] = "Longest wait for deliveries still on their way after the last send (default 5s).",
+        ["url"] = "The server's WebSocket endpoint; clients connect to {url}/{room} (default: ws://localhost:8080/ws).",
+        ["clients"] = "Simulated clients, one connection each (default: 1000).",
+        ["rooms"] = "Rooms; clients are spread evenly over them (default: clients/50, 1 to 20).",
+        ["publishers"] = "Clients that send messages (default: clients/10).",
+        ["rate"] = "Messages per second in total, on a fixed schedule whatever the server does (default: 2 per publisher).",
+        ["size"] = "Message text size in bytes, N or MIN-MAX (default: 64).",
+        ["private"] = "Share of messages sent privately to another client, 0-1 (default: 0).",
+        ["ramp"] = "New connections per second while connecting (default: 500).",
+        ["warmup"] = "Sending before measuring starts, e.g. 5s (default: 5s).",
+        ["duration"] = "Time measured, e.g. 30s or 2m (default: 30s).",
+        ["drain"] = "Longest wait for deliveries still on their way after the last send (default: 5s).",
         ["legacy"] = "Speak the legacy scale-chat format (no subprotocol) instead of scalechat.v1.",
         ["slo"] = "Thresholds that set the exit code, e.g. \"p99<50ms,loss=0\".",
         ["search"] = "Capacity search: step up 'clients' or 'rate' (x2 per step, or clients:FACTOR:STEPS) until the SLO breaks.",
-        ["workers"] = "Worker processes that share the clients; their results merge into one report (default 1).",
+        ["workers"] = "Worker processes that share the clients; their results merge into one report (default: 1).",
         ["report"] = "Directory for report.json, report.html and timeseries.csv.",
-        ["sources"] = "Loopback source addresses (127.0.0.1, .2, ...) to spread connections over (default 8).",
+        ["sources"] = "Loopback source addresses (127.0.0.1, .2, ...) to spread connections over (default: 8).",
         ["token-secret"] = "For a server in token mode: its shared secret (ScaleChat:Auth:Secret); each client gets its own token, named after it.",
         ["token-issuer"] = "The 'iss' claim of the clients' tokens, for a server that checks one.",
         ["token-audience"] = "The 'aud' claim of the clients' tokens, for a server that checks one.",
@@ -41,8 +41,8 @@ internal static class LoadCommand
         foreach (var name in LoadArguments.Names)
         {
             Option option = name == "legacy"
-                ? new Option<bool>("--legacy") { Description = $"{Descriptions[name]} [{LoadArguments.VariableOf(name)}]" }
-                : new Option<string>("--" + name) { Description = $"{Descriptions[name]} [{LoadArguments.VariableOf(name)}]" };
+                ? new Option<bool>("--legacy") { Description = $"{Descriptions[name]} (variable: {LoadArguments.VariableOf(name)})" }
+                : new Option<string>("--" + name) { Description = $"{Descriptions[name]} (variable: {LoadArguments.VariableOf(name)})" };
             options[name] = option;
             command.Options.Add(option);
         }

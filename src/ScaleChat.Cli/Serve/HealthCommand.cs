@@ -12,14 +12,28 @@ internal static class HealthCommand
 
     public static Command Create()
     {
-        var url = new Option<string>("--url") { Description = $"The endpoint to ask (default {DefaultUrl}; /readyz for readiness).", DefaultValueFactory = _ => DefaultUrl };
+        var url = new Option<Uri>("--url")
+        {
+            Description = $"The endpoint to ask (default: {DefaultUrl}; /readyz for readiness).",
+            CustomParser = result =>
+            {
+                var text = result.Tokens.Count > 0 ? result.Tokens[0].Value : "";
+                if (Uri.TryCreate(text, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https")
+                {
+                    return uri;
+                }
+
+                result.AddError($"--url must be an http:// or https:// URL, not '{text}'");
+                return null;
+            },
+        };
         var command = new Command("health", "Check a running node: exit 0 when its health endpoint answers 200, 1 otherwise.") { url };
         command.SetAction(async (parse, cancellationToken) =>
         {
             using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(3) };
             try
             {
-                using var response = await http.GetAsync(parse.GetValue(url), cancellationToken);
+                using var response = await http.GetAsync(parse.GetValue(url) ?? new Uri(DefaultUrl), cancellationToken);
                 Console.WriteLine($"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync(cancellationToken)}");
                 return response.IsSuccessStatusCode ? 0 : 1;
             }

@@ -25,7 +25,7 @@ internal static class TokenCommand
     {
         var sub = new Option<string>("--sub") { Description = "The user the token names (its 'sub'): 1-64 ASCII letters, digits, '-', '_' or '.'.", Required = true };
         var rooms = new Option<string?>("--rooms") { Description = "Rooms the user may use, comma-separated; a trailing * matches any suffix, e.g. 'dev,team-*' (default: every room)." };
-        var ttl = new Option<string>("--ttl") { Description = "How long the token is valid, e.g. 90s, 10m, 1h, 2d (at most 7 days).", DefaultValueFactory = _ => "1h" };
+        var ttl = new Option<string>("--ttl") { Description = "How long the token is valid, e.g. 90s, 10m, 1h, 2d (at most 7 days; default: 1h)." };
         var secret = new Option<string?>("--secret") { Description = $"The shared secret, at least {ChatTokens.MinSecretBytes} bytes (default: {SecretKey} from appsettings.json or ScaleChat__Auth__Secret, as serve reads it)." };
         var issuer = new Option<string?>("--issuer") { Description = "The 'iss' claim, for a server that checks ScaleChat:Auth:Issuer." };
         var audience = new Option<string?>("--audience") { Description = "The 'aud' claim, for a server that checks ScaleChat:Auth:Audience." };
@@ -36,7 +36,7 @@ internal static class TokenCommand
 
         command.SetAction(async (parse, cancellationToken) =>
         {
-            var problem = Issue(parse.GetValue(sub)!, parse.GetValue(rooms), parse.GetValue(ttl)!, parse.GetValue(secret), parse.GetValue(issuer), parse.GetValue(audience),
+            var problem = Issue(parse.GetValue(sub)!, parse.GetValue(rooms), parse.GetValue(ttl) ?? "1h", parse.GetValue(secret), parse.GetValue(issuer), parse.GetValue(audience),
                 configuration, out var token);
             if (problem is not null)
             {

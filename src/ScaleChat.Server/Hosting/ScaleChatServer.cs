@@ -173,8 +173,11 @@ internal sealed partial class ChatHubLifetime(
             Log.ShuttingDown(logger, hub.ConnectionCount);
             hub.CloseAll(CloseCodes.GoingAway, "server shutting down");
         });
-        Log.Started(logger, node.Id, facts.FileLimit?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "unknown", limiter.Max,
-            options.HistorySize, options.LegacyEnabled, backplane.GetType().Name);
+
+        // Said once the listeners are bound too: a port in use must not be preceded by "started".
+        lifetime.ApplicationStarted.Register(() => Log.Started(logger, node.Id,
+            facts.FileLimit?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "unknown", limiter.Max,
+            options.HistorySize, options.LegacyEnabled, backplane.GetType().Name));
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)

@@ -41,9 +41,10 @@ internal sealed class LineModeChat : IAsyncDisposable
     public string Error => _error.ToString();
 
     /// <summary>Starts the chat and waits until it is connected (and in <paramref name="room"/>).</summary>
-    public static async Task<LineModeChat> StartAsync(Uri url, string name, string? room = null)
+    /// <remarks>Presence lines are off unless asked for, so the tests read the lines they expect next.</remarks>
+    public static async Task<LineModeChat> StartAsync(Uri url, string name, string? room = null, bool presence = false)
     {
-        var chat = new LineModeChat(new ChatArguments(url, name, room));
+        var chat = new LineModeChat(new ChatArguments(url, name, room, Presence: presence));
         await chat.ExpectAsync(l => l.StartsWith("* connected", StringComparison.Ordinal));
         if (room is not null)
         {

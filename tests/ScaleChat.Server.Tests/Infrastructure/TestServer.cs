@@ -52,6 +52,25 @@ public sealed class TestServer : IAsyncDisposable
         return new TestServer(app, new Uri(address));
     }
 
+    /// <summary>
+    /// Starts a server on <paramref name="port"/>, where another one just stopped (a restart): the
+    /// old listener's port is free at once on Linux, but a moment is allowed to be sure.
+    /// </summary>
+    public static async Task<TestServer> StartOnPortAsync(int port)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await StartAsync($"urls=http://127.0.0.1:{port}");
+            }
+            catch (IOException) when (attempt < 20)
+            {
+                await Task.Delay(250);
+            }
+        }
+    }
+
     /// <summary>Stops the server as SIGTERM would (graceful shutdown).</summary>
     public Task StopAsync() => _app.StopAsync().WaitAsync(TimeSpan.FromSeconds(60));
 
