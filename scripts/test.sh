@@ -57,6 +57,25 @@ echo "Dockerfile build step: $publish"
 $publish -o "$work/publish" >"$work/publish.log" 2>&1 || { cat "$work/publish.log"; exit 1; }
 dotnet "$work/publish/scalechat.dll" serve --help >/dev/null
 
+# The README's install: the CLI packed as a .NET tool and installed from that local folder, into a
+# temporary tool path (not globally); the installed `scalechat` serves, answers health and the page.
+dotnet pack src/ScaleChat.Cli -c Release -o "$work/package" >"$work/pack.log" 2>&1 || { cat "$work/pack.log"; exit 1; }
+dotnet tool install --tool-path "$work/tools" --add-source "$work/package" ScaleChat.Cli >"$work/tool.log" 2>&1 || { cat "$work/tool.log"; exit 1; }
+tool_port="$(free_port)"
+"$work/tools/scalechat" serve --urls "http://127.0.0.1:$tool_port" >"$work/tool-serve.log" 2>&1 &
+tool_pid=$!
+pids+=("$tool_pid")
+for _ in $(seq 100); do
+  "$work/tools/scalechat" health --url "http://127.0.0.1:$tool_port/healthz" >/dev/null 2>&1 && break
+  sleep 0.2
+done
+"$work/tools/scalechat" health --url "http://127.0.0.1:$tool_port/healthz" || { cat "$work/tool-serve.log"; exit 1; }
+python3 -c "import sys, urllib.request; page = urllib.request.urlopen(sys.argv[1], timeout=10).read().decode(); assert '<main' in page, page[:200]" \
+  "http://127.0.0.1:$tool_port/" || { echo "test.sh: the installed tool does not serve the chat page" >&2; exit 1; }
+kill "$tool_pid"
+wait "$tool_pid" 2>/dev/null || true
+echo "Installed tool: dotnet tool install from $work/package gives a working scalechat"
+
 set +e
 dotnet test ScaleChat.slnx -c Release 2>&1 | tee "$work/test.log"
 status=${PIPESTATUS[0]}

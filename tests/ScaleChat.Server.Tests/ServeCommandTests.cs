@@ -73,6 +73,40 @@ public sealed partial class ServeCommandTests
         Assert.Contains("HistorySize", lines[0], StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task LegacyLimitsRaiseTheRateAndSizeLimitsAndASettingStillWins()
+    {
+        using var server = StartServe("--urls", "http://127.0.0.1:0", "--legacy-limits", "--ScaleChat:Limits:Burst=3000");
+        var listening = new TaskCompletionSource<Uri>(TaskCreationOptions.RunContinuationsAsynchronously);
+        server.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data is not null && ListeningLine().Match(e.Data) is { Success: true } match)
+            {
+                listening.TrySetResult(new Uri(match.Groups[1].Value));
+            }
+        };
+        server.BeginOutputReadLine();
+        try
+        {
+            var http = await listening.Task.WaitAsync(TimeSpan.FromSeconds(60));
+            var (client, welcome) = await WsClient.HelloAsync(new Uri($"ws://{http.Authority}/ws"), "alice");
+            await using var _ = client;
+            var limits = welcome.GetProperty("limits");
+            Assert.Equal((1000, 3000, 65536, 262144), (limits.GetProperty("messagesPerSecond").GetInt32(), limits.GetProperty("burst").GetInt32(),
+                limits.GetProperty("maxMessageBytes").GetInt32(), limits.GetProperty("maxFrameBytes").GetInt32()));
+
+            // A legacy text of 5,000 bytes, over the usual limit, is delivered.
+            await using var legacy = await WsClient.ConnectAsync(new Uri($"ws://{http.Authority}/ws"), subprotocol: null);
+            await legacy.SendTextAsync($"{{\"clientId\":\"old\",\"message\":\"{new string('x', 5000)}\"}}");
+            var frame = await legacy.ReceiveFrameAsync(WsClient.Timeout);
+            Assert.Contains(new string('x', 5000), frame, StringComparison.Ordinal);
+        }
+        finally
+        {
+            server.Kill();
+        }
+    }
+
     private static Process StartServe(params string[] args)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };

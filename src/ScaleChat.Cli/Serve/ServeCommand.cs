@@ -10,6 +10,16 @@ namespace ScaleChat.Cli.Serve;
 internal static class ServeCommand
 {
     private const string HostCategory = "Microsoft.Extensions.Hosting.Internal.Host";
+    private const int LegacyMessagesPerSecond = 1000, LegacyMaxMessageBytes = 65536;
+
+    // The original scale-chat load tests send faster than 50 a second per client and texts over 4 KiB.
+    private static readonly string[] LegacyLimits =
+    [
+        $"--ScaleChat:Limits:MessagesPerSecond={LegacyMessagesPerSecond}",
+        $"--ScaleChat:Limits:Burst={2 * LegacyMessagesPerSecond}",
+        $"--ScaleChat:Limits:MaxMessageBytes={LegacyMaxMessageBytes}",
+        $"--ScaleChat:Limits:MaxFrameBytes={4 * LegacyMaxMessageBytes}",
+    ];
 
     public static Command Create()
     {
@@ -18,6 +28,10 @@ internal static class ServeCommand
         var redis = new Option<string?>("--redis") { Description = "Join other nodes through this Redis, e.g. localhost:6379 (default: a single node, in memory)." };
         var noLegacy = new Option<bool>("--no-legacy") { Description = "Refuse clients that ask for no subprotocol (the legacy scale-chat format)." };
         var adminUrls = new Option<string?>("--admin-urls") { Description = "A separate listener for /metrics, /api/stats and the dashboard, e.g. http://127.0.0.1:9091 (default: none, they are on --urls)." };
+        var legacyLimits = new Option<bool>("--legacy-limits")
+        {
+            Description = $"Limits for workloads written for the original scale-chat server: {LegacyMessagesPerSecond} messages a second per connection and texts up to {LegacyMaxMessageBytes} bytes (default: 50 and 4096); a --ScaleChat:Limits:... setting still wins.",
+        };
         var logFormat = new Option<string?>("--log-format") { Description = "Console log format: simple (default), json or systemd." };
         logFormat.AcceptOnlyFromAmong("simple", "json", "systemd");
         // Anything else on the line must be ASP.NET Core configuration, e.g. --ScaleChat:HistorySize=5000;
@@ -36,12 +50,18 @@ internal static class ServeCommand
         });
         var command = new Command("serve", "Run a ScaleChat server node.")
         {
-            settings, urls, adminUrls, node, redis, noLegacy, logFormat,
+            settings, urls, adminUrls, node, redis, noLegacy, legacyLimits, logFormat,
         };
 
         command.SetAction(async (parse, cancellationToken) =>
         {
             var args = Settings(parse.GetValue(settings) ?? []).Args;
+            if (parse.GetValue(legacyLimits))
+            {
+                // First, so that a setting on the command line (a later value) wins.
+                args.InsertRange(0, LegacyLimits);
+            }
+
             if (parse.GetValue(urls) is { } u)
             {
                 args.Add($"--urls={u}");
