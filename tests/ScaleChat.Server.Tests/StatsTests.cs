@@ -43,6 +43,18 @@ public sealed class StatsTests
     }
 
     [Fact]
+    public async Task TheLastTwoMinutesOfSamplesAreKeptOldestFirst()
+    {
+        await using var server = await TestServer.StartAsync();
+        var recent = await EventuallyAsync(async () => JsonDocument.Parse(await GetTextAsync(server, "/api/stats/recent")).RootElement.Clone(),
+            r => r.GetArrayLength() >= 3, "three samples");
+        var times = recent.EnumerateArray().Select(s => s.GetProperty("time").GetDateTimeOffset()).ToList();
+        Assert.Equal(times.Order(), times);
+        Assert.All(recent.EnumerateArray(), s => Assert.True(s.TryGetProperty("messages", out _)));
+        Assert.InRange(times[^1] - times[0], TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(120));
+    }
+
+    [Fact]
     public async Task StatsHaveEveryDocumentedField()
     {
         await using var server = await TestServer.StartAsync();

@@ -52,4 +52,43 @@ public sealed class DashboardTests(BrowserFixture browser)
             }
         }
     }
+
+    [Fact]
+    public async Task TheDashboardStartsFromTheServersRecentSamplesAndSaysWhichLatencyItShows()
+    {
+        await using var server = await TestServer.StartAsync().Bounded();
+        await Task.Delay(TimeSpan.FromSeconds(6)); // the server samples once a second meanwhile
+
+        var page = await browser.NewPageAsync(1280, 900);
+        await page.GotoAsync(new Uri(server.HttpUrl, "dashboard").ToString()).WaitAsync(TimeSpan.FromSeconds(20));
+        await Expect(page.Locator("#status")).ToHaveAttributeAsync("data-state", "connected");
+        var points = int.Parse(await page.Locator("[data-chart=connections] canvas").GetAttributeAsync("data-points") ?? "0", System.Globalization.CultureInfo.InvariantCulture);
+        Assert.True(points >= 4, $"the chart opened with {points} points");
+
+        await Expect(page.Locator("#tile-p99Ms .label")).ToHaveTextAsync("Server delivery p99");
+        await Expect(page.Locator("#tile-p99Ms .about")).ToHaveTextAsync("in the server, not the network");
+        await Expect(page.Locator("[data-chart=p50Ms] h2")).ToContainTextAsync("inside the server");
+
+        // Hovering a chart shows the values of that second.
+        var canvas = page.Locator("[data-chart=connections] canvas");
+        var box = await canvas.BoundingBoxAsync();
+        await canvas.HoverAsync(new() { Position = new() { X = box!.Width - 12, Y = box.Height / 2 } });
+        await Expect(page.Locator("[data-chart=connections] .chart-tip")).ToHaveTextAsync(new System.Text.RegularExpressions.Regex(@"^\d{1,2}:\d\d:\d\d: connections \d"));
+        await ChatPage.Screenshot(page, "dashboard-hover");
+    }
+
+    [Fact]
+    public async Task WithTheServerDownTheTilesAreMarkedStale()
+    {
+        var server = await TestServer.StartAsync().Bounded();
+        var page = await browser.NewPageAsync(1280, 900);
+        await page.GotoAsync(new Uri(server.HttpUrl, "dashboard").ToString()).WaitAsync(TimeSpan.FromSeconds(20));
+        await Expect(page.Locator("#status")).ToHaveAttributeAsync("data-state", "connected");
+        await Expect(page.Locator("#tiles")).Not.ToHaveAttributeAsync("data-stale", "true");
+
+        await server.DisposeAsync();
+        await Expect(page.Locator("#tiles")).ToHaveAttributeAsync("data-stale", "true");
+        await Expect(page.Locator("#status")).ToContainTextAsync("figures as of");
+        await ChatPage.Screenshot(page, "dashboard-server-down");
+    }
 }

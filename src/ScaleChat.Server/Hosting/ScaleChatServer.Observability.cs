@@ -59,5 +59,6 @@ public static partial class ScaleChatServer
         app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = _ => false });
         app.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = check => check.Tags.Contains(ReadyTag) });
         app.MapGet("/api/stats", (StatsSampler sampler) => Results.Json(sampler.Latest, StatsJsonContext.Default.StatsSnapshot));
+        app.MapGet("/api/stats/recent", (StatsSampler sampler) => Results.Json(sampler.Recent, StatsJsonContext.Default.IReadOnlyListStatsSnapshot));
     }
 }

@@ -26,7 +26,10 @@ internal static class WebPages
         }
 
         var files = new PhysicalFileProvider(Root);
-        app.UseRewriter(new RewriteOptions().AddRewrite("^dashboard/?$", "dashboard.html", skipRemainingRules: true));
+        // Browsers ask for /favicon.ico whatever the page names: give them the page's icon.
+        app.UseRewriter(new RewriteOptions()
+            .AddRewrite("^dashboard/?$", "dashboard.html", skipRemainingRules: true)
+            .AddRewrite("^favicon\\.ico$", "favicon.svg", skipRemainingRules: true));
         app.UseDefaultFiles(new DefaultFilesOptions { FileProvider = files });
         app.UseStaticFiles(new StaticFileOptions
         {

@@ -28,10 +28,26 @@ internal sealed partial class StatsSampler(
 
     private Counts _last = Counts.Zero;
     private Counts _lastSummary = Counts.Zero;
+    /// <summary>How many snapshots <see cref="Recent"/> keeps: the two minutes the dashboard draws.</summary>
+    public const int RecentCount = 120;
+
     private volatile StatsSnapshot? _latest;
+    private readonly Queue<StatsSnapshot> _recent = new(RecentCount);
 
     /// <summary>The latest snapshot (taken on first use before the first tick).</summary>
     public StatsSnapshot Latest => _latest ?? Sample();
+
+    /// <summary>The snapshots of the last two minutes, oldest first: a dashboard opened now starts from them.</summary>
+    public IReadOnlyList<StatsSnapshot> Recent
+    {
+        get
+        {
+            lock (_recent)
+            {
+                return [.. _recent];
+            }
+        }
+    }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -42,7 +58,18 @@ internal sealed partial class StatsSampler(
         {
             while (await timer.WaitForNextTickAsync(stoppingToken))
             {
-                _latest = Sample();
+                var snapshot = Sample();
+                _latest = snapshot;
+                lock (_recent)
+                {
+                    if (_recent.Count == RecentCount)
+                    {
+                        _recent.Dequeue();
+                    }
+
+                    _recent.Enqueue(snapshot);
+                }
+
                 sinceSummary += Interval;
                 if (options.SummaryInterval > TimeSpan.Zero && sinceSummary >= options.SummaryInterval)
                 {

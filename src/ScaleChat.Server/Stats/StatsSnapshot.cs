@@ -52,4 +52,5 @@ internal sealed record NodeSummary(string Node, long Connections, double Message
 
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
 [JsonSerializable(typeof(StatsSnapshot))]
+[JsonSerializable(typeof(IReadOnlyList<StatsSnapshot>))]
 internal sealed partial class StatsJsonContext : JsonSerializerContext;

@@ -92,7 +92,7 @@ public sealed partial class ChatPage(IPage page)
 
     public async Task OpenAsync(string key)
     {
-        await Conversation(key).Locator("button").ClickAsync();
+        await Conversation(key).Locator("button.open").ClickAsync();
         await Expect(Page.Locator("#chat")).ToHaveAttributeAsync("data-current", key);
     }
 

@@ -17,9 +17,15 @@ export function niceCeiling(value) {
 /** The smallest power of two at or above `value`: round steps for sizes in bytes. */
 export const powerOfTwoCeiling = value => 2 ** Math.ceil(Math.log2(Math.max(value, 1)));
 
+/** "14:05:09": a clock time without a leading zero on the hour. */
+export const clockTime = ms => new Date(ms).toLocaleTimeString('en-GB', { hour: 'numeric', minute: '2-digit', second: '2-digit' });
+
 export class LineChart {
   #canvas;
   #legend;
+  #tip;
+  #title;
+  #times = [];
   #series = new Map(); // name → {color, points: number|null[]}
   #window;
   #format;
@@ -30,18 +36,29 @@ export class LineChart {
    * `least`: the smallest top of the y axis, so that an idle chart does not magnify noise;
    * `nice`: rounds a step of the axis up to a round number.
    */
-  constructor(container, { window = 120, format = v => String(Math.round(v)), least = 4, nice = niceCeiling } = {}) {
-    this.#canvas = h('canvas', { class: 'chart-canvas' });
+  constructor(container, { window = 120, format = v => String(Math.round(v)), least = 4, nice = niceCeiling, title = 'Chart' } = {}) {
+    // A canvas says nothing to a screen reader: its label carries the latest values in words.
+    this.#canvas = h('canvas', { class: 'chart-canvas', role: 'img', 'aria-label': title });
     this.#legend = h('ul', { class: 'legend' });
-    container.append(this.#canvas, this.#legend);
+    this.#tip = h('div', { class: 'chart-tip', hidden: true });
+    this.#title = title;
+    const plot = h('div', { class: 'chart-plot' }, this.#canvas, this.#tip);
+    container.append(plot, this.#legend);
+    this.#canvas.addEventListener('mousemove', e => this.#hover(e.offsetX));
+    this.#canvas.addEventListener('mouseleave', () => { this.#tip.hidden = true; });
     this.#window = window;
     this.#format = format;
     this.#least = least;
     this.#nice = nice;
   }
 
-  /** Adds one point to every series: `values` maps series name → number (missing: a gap). */
-  push(values) {
+  /**
+   * Adds one point to every series: `values` maps series name → number (missing: a gap); `time`
+   * is when it was measured (ms since the epoch), shown when the pointer is over it.
+   */
+  push(values, time = Date.now(), draw = true) {
+    this.#times.push(time);
+    if (this.#times.length > this.#window) this.#times.shift();
     for (const name of Object.keys(values)) {
       if (!this.#series.has(name)) {
         this.#series.set(name, { color: PALETTE[this.#series.size % PALETTE.length], points: [] });
@@ -52,8 +69,26 @@ export class LineChart {
       s.points.push(typeof v === 'number' && Number.isFinite(v) ? v : null);
       if (s.points.length > this.#window) s.points.shift();
     }
-    this.draw();
+    if (draw) this.draw();
   }
+
+  // The values of the point under the pointer, with its time.
+  #hover(x) {
+    const { left, step } = this.#layout ?? {};
+    if (step === undefined || this.#times.length === 0) return;
+    const offset = this.#window - this.#times.length;
+    const i = Math.round((x - left) / step) - offset;
+    if (i < 0 || i >= this.#times.length) {
+      this.#tip.hidden = true;
+      return;
+    }
+    const rows = [...this.#series].map(([name, s]) => `${name} ${s.points[i] === null || s.points[i] === undefined ? '–' : this.#format(s.points[i])}`);
+    this.#tip.textContent = `${clockTime(this.#times[i])}: ${rows.join(', ')}`;
+    this.#tip.style.left = `${Math.min(Math.max(0, x - 60), this.#canvas.clientWidth - 160)}px`;
+    this.#tip.hidden = false;
+  }
+
+  #layout = null;
 
   draw() {
     const canvas = this.#canvas;
@@ -87,11 +122,20 @@ export class LineChart {
       g.stroke();
       g.fillText(this.#format((max * i) / 4), left - 6, y);
     }
-    g.textAlign = 'left';
-    g.textBaseline = 'alphabetic';
-    g.fillText(`last ${this.#window} s`, left, height - 4);
-
     const step = plotW / Math.max(1, this.#window - 1);
+    this.#layout = { left, step };
+    // Marks on the time axis every 30 s, counted back from now.
+    g.textBaseline = 'alphabetic';
+    for (let ago = 0; ago < this.#window; ago += 30) {
+      const x = left + (this.#window - 1 - ago) * step;
+      g.strokeStyle = '#e5e7eb';
+      g.beginPath();
+      g.moveTo(Math.round(x) + 0.5, top);
+      g.lineTo(Math.round(x) + 0.5, top + plotH + 3);
+      g.stroke();
+      g.textAlign = ago === 0 ? 'right' : 'center';
+      g.fillText(ago === 0 ? 'now' : `−${ago} s`, x, height - 4);
+    }
     for (const s of this.#series.values()) {
       g.strokeStyle = s.color;
       g.lineWidth = 2;
@@ -108,6 +152,8 @@ export class LineChart {
       g.stroke();
     }
     this.#renderLegend();
+    // How many measured points are drawn: the history a page opened with shows here.
+    this.#canvas.dataset.points = String(Math.max(0, ...[...this.#series.values()].map(x => x.points.filter(v => v !== null).length)));
   }
 
   #renderLegend() {
@@ -119,5 +165,7 @@ export class LineChart {
         h('strong', {}, last === null || last === undefined ? '–' : this.#format(last)));
     });
     this.#legend.replaceChildren(...items);
+    const latest = [...this.#series].map(([name, s]) => `${name} ${s.points.at(-1) == null ? 'no value' : this.#format(s.points.at(-1))}`);
+    this.#canvas.setAttribute('aria-label', `${this.#title}, the last ${this.#window} seconds; now: ${latest.join(', ') || 'no data yet'}`);
   }
 }

@@ -1,9 +1,16 @@
 // The chat page: a name (or a sign-in token), rooms with unread counts, private conversations,
 // who is online, history on scroll-up and a connection that comes back by itself.
 import { ChatConnection, NAME_RULE, serverUrl, tokenClaims } from './connection.js';
-import { $, h, setText, shortTime } from './dom.js';
+import { $, h, linkify, setText, shortTime } from './dom.js';
+import { describeError } from './errors.js';
 
 const PAGE_SIZE = 50;
+// Messages kept on the page per conversation; older ones come back from history on scroll.
+const MAX_SHOWN = 200;
+const ERROR_SHOWN_MS = 8000;
+// This tab's session (sessionStorage): the name, the rooms and private conversations open, the one
+// in view; a reload carries on with them.
+const SESSION_KEY = 'scalechat.session';
 const NAME_KEY = 'scalechat.name';
 // Kept for the tab's life only (sessionStorage): the token from the link, and per name the key
 // that lets this tab's next connection (a reconnect, a reload) share the name it holds.
@@ -16,6 +23,10 @@ let me = null; // welcome.user: the name the server holds for this page; null be
 let current = null;
 // Notices for when no room is open (a token may allow none until one is joined).
 const lobby = h('ol', { class: 'message-list' });
+
+let limits = { maxMessageBytes: 4096 };
+// Messages typed but not yet acknowledged: {conv, text, state: 'queued'|'sending'|'failed', ref, reason, el}.
+const outbox = [];
 
 const roomKey = room => `room:${room}`;
 const userKey = user => `user:${user}`;
@@ -42,11 +53,20 @@ function renderConvList() {
       .filter(c => c.kind === kind)
       .sort((a, b) => (a.name === 'global' ? -1 : b.name === 'global' ? 1 : a.name.localeCompare(b.name)))
       .map(c => h('li', { 'data-key': c.key, 'data-name': c.name, class: c === current ? 'active' : '' },
-        h('button', { type: 'button', onclick: () => select(c) },
+        h('button', { type: 'button', class: 'open', onclick: () => { select(c); $('text').focus(); } },
           h('span', { class: 'conv-name' }, kind === 'room' ? `# ${c.name}` : `@ ${c.name}`),
-          c.unread > 0 ? h('span', { class: 'unread', 'aria-label': `${c.unread} unread` }, String(c.unread)) : null)));
+          c.unread > 0 ? h('span', { class: 'unread', 'aria-label': `${c.unread} unread` }, String(c.unread)) : null),
+        kind === 'user' ? h('button', { type: 'button', class: 'close', title: `Close the conversation with ${c.name}`, 'aria-label': `Close the conversation with ${c.name}`, onclick: () => closePrivate(c) }, '×') : null));
     $(listId).replaceChildren(...items);
   }
+}
+
+function closePrivate(conv) {
+  convs.delete(conv.key);
+  for (const o of outbox.filter(o => o.conv === conv)) dropOut(o);
+  if (conv === current) selectRoom();
+  renderConvList();
+  saveSession();
 }
 
 function renderMembers() {
@@ -80,7 +100,7 @@ function messageItem(m) {
       h('span', { class: 'from' }, String(m.from ?? '?')),
       m.legacy ? h('span', { class: 'tag', title: 'sent by a legacy client: the name is not verified' }, 'unverified') : null,
       h('time', { dateTime: new Date(m.ts).toISOString(), title: new Date(m.ts).toLocaleString() }, shortTime(m.ts))),
-    h('div', { class: 'text' }, String(m.text ?? '')));
+    h('div', { class: 'text' }, ...linkify(String(m.text ?? ''))));
 }
 
 function notice(conv, text, kind = 'info') {
@@ -94,11 +114,40 @@ const nearBottom = () => {
   const el = messagesEl();
   return el.scrollHeight - el.scrollTop - el.clientHeight < 80;
 };
-const scrollToBottom = () => { messagesEl().scrollTop = messagesEl().scrollHeight; };
+const scrollToBottom = () => {
+  messagesEl().scrollTop = messagesEl().scrollHeight;
+  $('jump').hidden = true;
+};
+
+/**
+ * Keeps at most MAX_SHOWN messages of a conversation on the page (twice that while the person
+ * reads further up): the oldest go, and a room's come back from history when scrolled to.
+ */
+function trim(conv, following) {
+  const items = conv.list.querySelectorAll(':scope > li.msg');
+  const excess = items.length - (following ? MAX_SHOWN : 2 * MAX_SHOWN);
+  if (excess <= 0) return;
+  const el = messagesEl();
+  const height = el.scrollHeight;
+  for (let i = 0; i < excess; i++) {
+    if (items[i].dataset.id) conv.ids.delete(items[i].dataset.id);
+    items[i].remove();
+  }
+  const first = conv.list.querySelector(':scope > li.msg[data-seq]:not([data-seq=""])');
+  if (conv.kind === 'room' && first) {
+    conv.oldestSeq = Number(first.dataset.seq);
+    conv.complete = false;
+  }
+  if (conv === current) {
+    if (!following) el.scrollTop -= height - el.scrollHeight;
+    renderHistoryState();
+  }
+}
 
 function select(conv) {
   current = conv;
   conv.unread = 0;
+  saveSession();
   $('messages').replaceChildren($('history-state'), conv.list);
   setText($('conv-title'), conv.kind === 'room' ? `# ${conv.name}` : `@ ${conv.name}`);
   $('leave').hidden = conv.kind !== 'room' || conv.name === 'global';
@@ -145,13 +194,16 @@ function onMessage(m) {
   if (m.id && conv.ids.has(m.id)) return;
   if (m.id) conv.ids.add(m.id);
   const follow = conv === current && (nearBottom() || own);
-  conv.list.append(messageItem(m));
+  const pending = conv.list.querySelector(':scope > li.outgoing');
+  if (pending) pending.before(messageItem(m)); else conv.list.append(messageItem(m));
   if (conv.oldestSeq === 0 && m.seq > 0) conv.oldestSeq = m.seq;
   if (conv !== current || document.hidden) {
     if (!own) conv.unread++;
     renderConvList();
   }
+  trim(conv, follow || conv !== current);
   if (follow) scrollToBottom();
+  else if (conv === current) $('jump').hidden = false;
 }
 
 function onHistory({ room, messages, more }) {
@@ -207,9 +259,14 @@ function onResumed(r) {
   if (conv === current) conn.who(conv.name);
 }
 
+let errorTimer = 0;
+
+/** A problem in the bar under the top bar, in words; it goes by itself after a few seconds. */
 function showError(text) {
   setText($('error-text'), text);
   $('error').hidden = false;
+  clearTimeout(errorTimer);
+  errorTimer = setTimeout(() => { $('error').hidden = true; }, ERROR_SHOWN_MS);
 }
 
 const FORBIDDEN_TEXT = {
@@ -239,7 +296,88 @@ function onServerError(e) {
     const conv = convs.get(roomKey(e.request.room));
     if (conv) conv.loading = false;
   }
-  showError(`${e.code}: ${e.message ?? ''}`);
+  const out = e.ref !== undefined ? outbox.find(o => o.ref === e.ref) : undefined;
+  if (out) return setOut(out, 'failed', describeError(e, limits));
+  showError(describeError(e, limits));
+}
+
+// ---- the outbox: what was typed stays on the page until the server has it -----------------------
+
+const OUT_STATUS = {
+  queued: () => 'Waiting for the connection: it will be sent when the connection is back.',
+  sending: () => 'Sending…',
+  failed: o => `Not sent: ${o.reason}`,
+};
+
+function outItem(o) {
+  o.status = h('div', { class: 'status' });
+  o.actions = h('div', { class: 'actions' },
+    h('button', { type: 'button', class: 'retry', onclick: () => trySend(o) }, 'Retry'),
+    h('button', { type: 'button', class: 'discard', onclick: () => dropOut(o) }, 'Discard'));
+  o.el = h('li', { class: 'outgoing' }, h('div', { class: 'out-text' }, o.text), o.status, o.actions);
+  return o.el;
+}
+
+function setOut(o, state, reason) {
+  o.state = state;
+  o.reason = reason;
+  o.el.dataset.state = state;
+  setText(o.status, OUT_STATUS[state](o));
+  o.actions.hidden = state !== 'failed';
+}
+
+function dropOut(o) {
+  o.el.remove();
+  outbox.splice(outbox.indexOf(o), 1);
+}
+
+function trySend(o) {
+  const { conv, text } = o;
+  const ref = conn?.state === 'connected'
+    ? (conv.kind === 'room' ? conn.send({ room: conv.name, text }) : conn.send({ to: conv.name, text }))
+    : null;
+  if (ref !== null) {
+    o.ref = ref;
+    setOut(o, 'sending');
+  } else {
+    setOut(o, 'queued');
+  }
+}
+
+function compose(conv, text) {
+  const o = { conv, text, state: 'queued', ref: null, reason: null };
+  conv.list.append(outItem(o));
+  outbox.push(o);
+  trySend(o);
+  if (conv === current) scrollToBottom();
+}
+
+function onAck(ack) {
+  const o = outbox.find(x => x.ref === ack.ref);
+  if (o) dropOut(o);
+}
+
+/** Connected again: what waited is sent; what was on its way when the connection dropped may not have arrived. */
+function onConnectionChange(state) {
+  for (const o of [...outbox]) {
+    if (state === 'connected' && o.state === 'queued') trySend(o);
+    else if (state !== 'connected' && o.state === 'sending') setOut(o, 'failed', 'the connection dropped before the server confirmed it; it may not have arrived.');
+  }
+}
+
+const utf8Bytes = text => new TextEncoder().encode(text).length;
+
+/** The size the server allows, checked as the person types: a text too long is never sent to be refused. */
+function checkSize() {
+  const input = $('text');
+  const bytes = utf8Bytes(input.value);
+  const over = bytes > limits.maxMessageBytes;
+  input.setAttribute('aria-invalid', String(over));
+  $('composer-note').classList.toggle('problem', over);
+  setText($('composer-note'), over
+    ? `Too long to send: ${bytes.toLocaleString('en')} bytes; the server accepts at most ${limits.maxMessageBytes.toLocaleString('en')}. Shorten it or split it.`
+    : 'Enter sends; Shift+Enter starts a new line.');
+  return !over;
 }
 
 function showLogin(problem) {
@@ -254,6 +392,7 @@ function showLogin(problem) {
 function onFatal(d, identity) {
   if (d.fatal === 'name_taken') {
     sessionStorage.removeItem(nameKeyKey(identity.name));
+    sessionStorage.removeItem(SESSION_KEY);
     $('name').value = identity.name;
     setText($('me'), '');
     showLogin(`The name ${identity.name} is in use by someone else; choose another.`);
@@ -277,12 +416,42 @@ const STATE_TEXT = {
   closed: d => `Disconnected: ${d.reason ?? 'closed'}`,
 };
 
+let countdown = 0;
+
 function onState(d) {
   const el = $('conn');
   el.dataset.state = d.state;
-  setText(el, STATE_TEXT[d.state](d));
-  $('send').disabled = d.state !== 'connected';
+  clearInterval(countdown);
+  if (d.state === 'reconnecting' && d.delay !== undefined) {
+    // The wait counts down where the person looks, until the next attempt.
+    const at = Date.now() + d.delay;
+    const tick = () => setText(el, `Reconnecting in ${Math.max(0, (at - Date.now()) / 1000).toFixed(1)} s (attempt ${d.attempt}): ${d.reason}`);
+    tick();
+    countdown = setInterval(tick, 100);
+  } else {
+    setText(el, STATE_TEXT[d.state](d));
+  }
   $('composer').classList.toggle('offline', d.state !== 'connected');
+  onConnectionChange(d.state);
+}
+
+// ---- this tab's session ----------------------------------------------------------------------
+
+function saveSession() {
+  if (!conn) return;
+  const list = kind => [...convs.values()].filter(c => c.kind === kind).map(c => c.name);
+  sessionStorage.setItem(SESSION_KEY, JSON.stringify({
+    name: conn.identityName ?? null, rooms: list('room'), privates: list('user'), current: current?.key ?? null,
+  }));
+}
+
+function loadSession() {
+  try {
+    const saved = JSON.parse(sessionStorage.getItem(SESSION_KEY) ?? 'null');
+    return saved && typeof saved === 'object' ? saved : null;
+  } catch {
+    return null;
+  }
 }
 
 // ---- outgoing --------------------------------------------------------------------------------
@@ -296,9 +465,10 @@ function checkName(value, what) {
  * (the server names the user from it). With a token the page joins `room` after welcome, so a
  * room the token does not allow is a plain line rather than a refused connection.
  */
-function start(identity, room) {
+function start(identity, room, restore = null) {
   conn?.close();
   convs.clear();
+  outbox.length = 0;
   lobby.replaceChildren();
   current = null;
   me = null;
@@ -314,7 +484,10 @@ function start(identity, room) {
   $('chat').hidden = false;
   selectNone(true);
   const c = new ChatConnection(serverUrl(token ? null : room), identity);
+  c.identityName = token ? null : identity.name;
   conn = c;
+  // The rooms a reload brings back, joined after welcome; the conversation that was in view.
+  const restoring = new Set();
   c.addEventListener('state', e => {
     if (conn !== c) return;
     onState(e.detail);
@@ -325,20 +498,35 @@ function start(identity, room) {
     me = w.user;
     setText($('me'), me);
     if (typeof w.nameKey === 'string') sessionStorage.setItem(nameKeyKey(w.user), w.nameKey);
+    if (w.limits?.maxMessageBytes > 0) limits = w.limits;
     if (w.reconnect) return;
     for (const r of w.rooms ?? []) onRoomEntered(r.room, r.seq);
-    selectRoom(room);
+    for (const name of restore?.privates ?? []) if (NAME_RULE.test(name)) conversation('user', name);
+    for (const r of restore?.rooms ?? []) {
+      if (NAME_RULE.test(r) && !convs.has(roomKey(r)) && c.join(r)) restoring.add(r);
+    }
+    const back = restore?.current ? convs.get(restore.current) : null;
+    if (back) select(back); else selectRoom(room);
     if (token && room && !convs.has(roomKey(room))) c.join(room);
+    saveSession();
+    $('text').focus();
   });
   c.addEventListener('message', e => onMessage(e.detail));
   c.addEventListener('history', e => onHistory(e.detail));
-  c.addEventListener('joined', e => select(onRoomEntered(e.detail.room, e.detail.seq)));
+  c.addEventListener('joined', e => {
+    const conv = onRoomEntered(e.detail.room, e.detail.seq);
+    // A room brought back by a reload opens only if it was the one in view.
+    if (!restoring.delete(e.detail.room) || restore?.current === conv.key) select(conv);
+    saveSession();
+  });
+  c.addEventListener('ack', e => onAck(e.detail));
   c.addEventListener('left', e => {
     const conv = convs.get(roomKey(e.detail.room));
     if (!conv) return;
     convs.delete(conv.key);
     if (conv === current) selectRoom();
     renderConvList();
+    saveSession();
   });
   c.addEventListener('presence', e => onPresence(e.detail));
   c.addEventListener('resumed', e => onResumed(e.detail));
@@ -382,9 +570,25 @@ function wire() {
     e.preventDefault();
     const input = $('text');
     const text = input.value;
-    if (!text.trim() || !current) return;
-    const sent = current.kind === 'room' ? conn.send({ room: current.name, text }) : conn.send({ to: current.name, text });
-    if (sent !== null) input.value = '';
+    if (!text.trim() || !current || !checkSize()) return;
+    // The text moves from the box to the conversation, where it stays until the server has it.
+    compose(current, text);
+    input.value = '';
+    fitComposer();
+  });
+  $('text').addEventListener('keydown', e => {
+    if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
+      e.preventDefault();
+      $('composer').requestSubmit();
+    }
+  });
+  $('text').addEventListener('input', () => {
+    checkSize();
+    fitComposer();
+  });
+  $('jump').addEventListener('click', () => {
+    scrollToBottom();
+    $('text').focus();
   });
   $('join-form').addEventListener('submit', e => {
     e.preventDefault();
@@ -405,9 +609,13 @@ function wire() {
   });
   $('leave').addEventListener('click', () => current?.kind === 'room' && conn.leave(current.name));
   $('toggle-members').addEventListener('click', () => $('chat').classList.toggle('show-members'));
-  $('error-close').addEventListener('click', () => { $('error').hidden = true; });
+  $('error-close').addEventListener('click', () => {
+    clearTimeout(errorTimer);
+    $('error').hidden = true;
+  });
   $('messages').addEventListener('scroll', () => {
     if (current && $('messages').scrollTop < 60) loadOlder(current, current.oldestSeq);
+    if (nearBottom()) $('jump').hidden = true;
   });
   document.addEventListener('visibilitychange', () => {
     if (!document.hidden && current && current.unread) {
@@ -417,9 +625,19 @@ function wire() {
   });
 }
 
+/** The box grows with its lines (Shift+Enter), up to a few, then scrolls. */
+function fitComposer() {
+  const input = $('text');
+  input.style.height = 'auto';
+  input.style.height = `${input.scrollHeight + 2}px`;
+}
+
 const validRoom = room => (room && room !== 'global' && NAME_RULE.test(room) ? room : null);
 
 wire();
 // With a token (from the link, or kept by this tab) the server names the user: no name to ask for.
 const linkToken = takeTokenFromLink() ?? sessionStorage.getItem(TOKEN_KEY);
-if (linkToken) start({ token: linkToken }, validRoom(new URLSearchParams(location.search).get('room')));
+const saved = loadSession();
+if (linkToken) start({ token: linkToken }, validRoom(new URLSearchParams(location.search).get('room')), saved);
+// A reload of a tab that was chatting carries on: the same name (with the tab's key), rooms and view.
+else if (saved?.name && NAME_RULE.test(saved.name)) start({ name: saved.name }, null, saved);

@@ -1,6 +1,6 @@
 // The live dashboard: polls /api/stats every second and charts the last two minutes, one line
 // per node when several run. Fields the server does not report show "–".
-import { LineChart, powerOfTwoCeiling } from './chart.js';
+import { LineChart, clockTime, powerOfTwoCeiling } from './chart.js';
 import { $, h, setText } from './dom.js';
 
 const INTERVAL_MS = 1000;
@@ -51,11 +51,13 @@ function duration(v) {
   return s < 60 ? `${s} s` : s < 3600 ? `${Math.floor(s / 60)} min` : `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`;
 }
 
+// Which latency: the server's own part of a delivery, not what a client sees over the network.
+const SERVER_LATENCY = 'Time inside the server from receiving a message to queuing it for each recipient; the network and the clients add to it.';
 const TILES = [
   ['connections', 'Connections', number],
   ['inPerSecond', 'In /s', number],
   ['outPerSecond', 'Out /s', number],
-  ['p99Ms', 'Latency p99', ms],
+  ['p99Ms', 'Server delivery p99', ms, SERVER_LATENCY],
   ['queueBytes', 'Send queues', bytes],
   ['slowDisconnects', 'Slow disconnects', number],
   ['rooms', 'Rooms', number],
@@ -68,7 +70,7 @@ const TILES = [
 const CHARTS = [
   ['Connections', ['connections'], number],
   ['Messages per second', ['inPerSecond', 'outPerSecond', 'deliveredPerSecond'], number],
-  ['Delivery latency', ['p50Ms', 'p99Ms'], ms],
+  ['Delivery latency inside the server', ['p50Ms', 'p99Ms'], ms],
   ['Send-queue pressure', ['queueBytes', 'queueMaxBytes'], bytes],
   ['Slow disconnects per second', ['slowPerSecond'], number],
   ['CPU', ['cpuPercent'], percent],
@@ -88,16 +90,27 @@ const charts = [];
 const previousSlow = new Map(); // node → {count, at}
 
 function build() {
-  for (const [key, label] of TILES) {
+  for (const [key, label, , about] of TILES) {
     const value = h('div', { class: 'value' }, '–');
     tiles.set(key, value);
-    $('tiles').append(h('div', { class: 'tile', id: `tile-${key}` }, h('div', { class: 'label' }, label), value));
+    $('tiles').append(h('div', { class: 'tile', id: `tile-${key}`, title: about ?? null },
+      h('div', { class: 'label' }, label), value, about ? h('div', { class: 'about' }, 'in the server, not the network') : null));
   }
   for (const [title, keys, format] of CHARTS) {
     const box = h('div', { class: 'chart', 'data-chart': keys[0] }, h('h2', {}, title));
     $('charts').append(box);
-    charts.push({ keys, chart: new LineChart(box, { format, least: LEAST.get(format), nice: format === bytes ? powerOfTwoCeiling : undefined }) });
+    charts.push({ keys, chart: new LineChart(box, { title, format, least: LEAST.get(format), nice: format === bytes ? powerOfTwoCeiling : undefined }) });
   }
+}
+
+let lastAnswer = null; // when the server last answered
+
+/** The server did not answer: the figures of the moment are no longer true; say since when. */
+function markStale(why) {
+  $('tiles').dataset.stale = 'true';
+  const status = $('status');
+  status.dataset.state = 'down';
+  setText(status, `No answer from the server (${why})${lastAnswer ? `; figures as of ${clockTime(lastAnswer)}` : ''}; retrying every second`);
 }
 
 /**
@@ -133,7 +146,7 @@ function max(nodes, key) {
   return values.length ? Math.max(...values) : undefined;
 }
 
-function render(snapshot) {
+function render(snapshot, live = true) {
   const nodes = nodesOf(snapshot);
   const now = performance.now();
   for (const n of nodes) n.figures.slowPerSecond = n.figures.slowReported ?? slowPerSecond(n.id, n.figures.slowDisconnects, now);
@@ -150,16 +163,31 @@ function render(snapshot) {
     for (const n of nodes) {
       for (const key of keys) values[many ? `${n.id} ${SERIES_NAMES[key]}` : SERIES_NAMES[key]] = n.figures[key];
     }
-    chart.push(values);
+    chart.push(values, Date.parse(snapshot.time) || Date.now(), live);
   }
+  if (!live) return;
   const f = n => n.figures;
   $('nodes').tBodies[0].replaceChildren(...nodes.map(n => h('tr', {},
     h('td', {}, n.id), h('td', {}, number(f(n).connections)), h('td', {}, number(f(n).inPerSecond)),
     h('td', {}, number(f(n).outPerSecond)), h('td', {}, ms(f(n).p99Ms)), h('td', {}, bytes(f(n).queueBytes)),
     h('td', {}, percent(f(n).cpuPercent)), h('td', {}, bytes(f(n).workingSetBytes)), h('td', {}, duration(f(n).uptimeSeconds)))));
+  lastAnswer = Date.now();
+  delete $('tiles').dataset.stale;
   const status = $('status');
   status.dataset.state = 'connected';
-  setText(status, `Live: ${nodes.length} node${many ? 's' : ''}, updated ${new Date().toLocaleTimeString()}`);
+  setText(status, `Live: ${nodes.length} node${many ? 's' : ''}, updated ${clockTime(lastAnswer)}`);
+}
+
+/** The server's last two minutes of samples, so the charts do not start empty. */
+async function loadRecent() {
+  try {
+    const response = await fetch('api/stats/recent', { cache: 'no-store' });
+    if (!response.ok) return;
+    const recent = await response.json();
+    if (Array.isArray(recent)) recent.forEach(snapshot => render(snapshot, false));
+  } catch {
+    // The live poll says what is wrong.
+  }
 }
 
 async function poll() {
@@ -170,9 +198,7 @@ async function poll() {
     if (!response.ok) throw new Error(`HTTP ${response.status}`);
     render(await response.json());
   } catch (e) {
-    const status = $('status');
-    status.dataset.state = 'down';
-    setText(status, `No answer from the server (${e.message}); retrying every second`);
+    markStale(e.message);
     for (const { chart } of charts) chart.push({});
   } finally {
     clearTimeout(timer);
@@ -180,5 +206,7 @@ async function poll() {
 }
 
 build();
-poll();
-setInterval(poll, INTERVAL_MS);
+loadRecent().then(() => {
+  poll();
+  setInterval(poll, INTERVAL_MS);
+});

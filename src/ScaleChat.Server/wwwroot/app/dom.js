@@ -23,10 +23,35 @@ export function setText(el, text) {
 
 export const $ = id => document.getElementById(id);
 
-/** "14:05" today, "3 Feb 14:05" on other days; the full time goes in the title. */
+/** "9:05" today (no leading zero on the hour), "3 Feb 9:05" on other days; the full time goes in the title. */
 export function shortTime(ms) {
   const date = new Date(ms);
   const sameDay = date.toDateString() === new Date().toDateString();
-  const time = date.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+  const time = date.toLocaleTimeString([], { hour: 'numeric', minute: '2-digit' });
   return sameDay ? time : `${date.toLocaleDateString([], { day: 'numeric', month: 'short' })} ${time}`;
+}
+
+const URL_PATTERN = /\bhttps?:\/\/[^\s<>"']+[^\s<>"'.,;:!?)\]]/g;
+
+/**
+ * Text with its http(s) addresses as links: text nodes and anchors only, never markup, and only
+ * http: and https: addresses (a javascript: or data: address stays text), opened in a new tab.
+ */
+export function linkify(text) {
+  const parts = [];
+  let last = 0;
+  for (const match of text.matchAll(URL_PATTERN)) {
+    let url;
+    try {
+      url = new URL(match[0]);
+    } catch {
+      continue;
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') continue;
+    if (match.index > last) parts.push(text.slice(last, match.index));
+    parts.push(h('a', { href: url.href, target: '_blank', rel: 'noopener noreferrer nofollow' }, match[0]));
+    last = match.index + match[0].length;
+  }
+  if (last < text.length) parts.push(text.slice(last));
+  return parts;
 }
