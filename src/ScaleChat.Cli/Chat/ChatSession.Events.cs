@@ -11,6 +11,17 @@ internal sealed partial class ChatSession
         ? new ChatLine(LineKind.Private, m.Text, m.Timestamp, From: m.From, To: m.To, Legacy: m.Legacy)
         : new ChatLine(LineKind.Message, m.Text, m.Timestamp, m.Room, m.From, Legacy: m.Legacy);
 
+    // Comings and goings of the rooms the user is talking in or chose, not of #global joined by the handshake.
+    private void OnPresence(PresenceChange p)
+    {
+        if (Matters(p.Room))
+        {
+            _view.Show(ChatLine.Info($"{p.User} {(p.Joined ? "joined" : "left")} #{p.Room}"));
+        }
+    }
+
+    private bool Matters(string room) => _chosen.Contains(room) || room == _room;
+
     private void OnStateChanged(ConnectionStateChanged change)
     {
         if (change.State is ConnectionState.Connected or ConnectionState.Reconnecting)
@@ -54,7 +65,7 @@ internal sealed partial class ChatSession
                 _view.Show(ChatLine.Info($"#{resumed.Room}: catching up on {missed} message{(missed == 1 ? "" : "s")} sent while disconnected"));
             }
         }
-        else if (_chosen.Contains(resumed.Room) || resumed.Room == _room)
+        else if (Matters(resumed.Room))
         {
             _view.Show(ChatLine.Warning($"#{resumed.Room}: messages sent while you were away may be missing: the server's history no longer holds them (it restarted, or too much was said)"));
         }

@@ -35,7 +35,7 @@ internal sealed partial class ChatSession
         _client = client;
         _view = view;
         client.MessageReceived += OnMessage;
-        client.PresenceChanged += p => view.Show(ChatLine.Info($"{p.User} {(p.Joined ? "joined" : "left")} #{p.Room}"));
+        client.PresenceChanged += OnPresence;
         client.ErrorReceived += e => view.Show(ChatLine.Error($"{e.Code}: {e.Message}"));
         client.StateChanged += OnStateChanged;
         client.RoomResumed += OnRoomResumed;
