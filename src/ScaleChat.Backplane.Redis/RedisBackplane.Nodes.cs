@@ -37,13 +37,14 @@ public sealed partial class RedisBackplane
     public async ValueTask<bool> IsUserOnlineAsync(string user) => await Db.KeyExistsAsync(_names.UserNodes(user));
 
     /// <inheritdoc />
-    public async ValueTask PublishPrivateAsync(ChatMessage message)
+    public async ValueTask PublishPrivateAsync(Envelope envelope)
     {
-        ArgumentNullException.ThrowIfNull(message);
+        ArgumentNullException.ThrowIfNull(envelope);
+        var message = envelope.Message;
         ArgumentNullException.ThrowIfNull(message.To);
         await Db.ScriptEvaluateAsync(RedisScripts.PublishPrivate,
             [_names.UserNodes(message.To), _names.UserNodes(message.From)],
-            [_names.NodeChannelPrefix, MessageCodec.Encode(message)]);
+            [_names.NodeChannelPrefix, MessageCodec.Encode(envelope)]);
     }
 
     /// <inheritdoc />
@@ -87,8 +88,8 @@ public sealed partial class RedisBackplane
     {
         var batch = Db.CreateBatch();
         var done = online
-            ? Task.WhenAll(batch.SetAddAsync(_names.UserNodes(user), _options.NodeId), batch.SetAddAsync(_names.NodeUsers(_options.NodeId), user))
-            : Task.WhenAll(batch.SetRemoveAsync(_names.UserNodes(user), _options.NodeId), batch.SetRemoveAsync(_names.NodeUsers(_options.NodeId), user));
+            ? Task.WhenAll(batch.SetAddAsync(_names.UserNodes(user), _nodeId), batch.SetAddAsync(_names.NodeUsers(_nodeId), user))
+            : Task.WhenAll(batch.SetRemoveAsync(_names.UserNodes(user), _nodeId), batch.SetRemoveAsync(_names.NodeUsers(_nodeId), user));
         batch.Execute();
         return done;
     }
@@ -97,8 +98,8 @@ public sealed partial class RedisBackplane
     private async Task ReconcileAsync()
     {
         var db = Db;
-        var users = (await db.SetMembersAsync(_names.NodeUsers(_options.NodeId))).Select(u => (string)u!).ToHashSet(StringComparer.Ordinal);
-        var presence = (await db.SetMembersAsync(_names.NodePresence(_options.NodeId))).Select(e => (string)e!).ToHashSet(StringComparer.Ordinal);
+        var users = (await db.SetMembersAsync(_names.NodeUsers(_nodeId))).Select(u => (string)u!).ToHashSet(StringComparer.Ordinal);
+        var presence = (await db.SetMembersAsync(_names.NodePresence(_nodeId))).Select(e => (string)e!).ToHashSet(StringComparer.Ordinal);
         var local = _presence.ToArray();
         var localEntries = local.Select(p => $"{p.Key.Room}\n{p.Key.User}").ToHashSet(StringComparer.Ordinal);
         await Task.WhenAll(
@@ -111,8 +112,8 @@ public sealed partial class RedisBackplane
     }
 
     private Task PresenceAsync(string script, string room, string user, long connectionId) =>
-        Db.ScriptEvaluateAsync(script, [_names.NodePresence(_options.NodeId), _names.RoomPresence(room)],
-            [$"{room}\n{user}", user, _names.RoomChannel(room).ToString(), _options.NodeId, connectionId]);
+        Db.ScriptEvaluateAsync(script, [_names.NodePresence(_nodeId), _names.RoomPresence(room)],
+            [$"{room}\n{user}", user, _names.RoomChannel(room).ToString(), _nodeId, connectionId]);
 
     /// <summary>A presence event from a room's channel: "p\n{j|l}\n{user}\n{node}\n{connection}".</summary>
     private void OnPresenceEvent(string room, byte[] data)
@@ -159,12 +160,12 @@ public sealed partial class RedisBackplane
             if (!_registered)
             {
                 // A node restarted under the same name forgets what its last life left behind.
-                await Db.KeyDeleteAsync(_names.NodeAlive(_options.NodeId));
-                await SweepAsync(_options.NodeId);
+                await Db.KeyDeleteAsync(_names.NodeAlive(_nodeId));
+                await SweepAsync(_nodeId);
             }
 
             var fresh = (long)await Db.ScriptEvaluateAsync(RedisScripts.Heartbeat,
-                [_names.Nodes, _names.NodeAlive(_options.NodeId)], [_options.NodeId, (long)_options.NodeTimeout.TotalMilliseconds]) == 1;
+                [_names.Nodes, _names.NodeAlive(_nodeId)], [_nodeId, (long)_options.NodeTimeout.TotalMilliseconds]) == 1;
             if ((fresh && _registered) || _dirty)
             {
                 // Redis forgot this node (it restarted, or the node was cut off long enough to be swept),
@@ -176,10 +177,11 @@ public sealed partial class RedisBackplane
             }
 
             _registered = true;
+            await SampleHistoryAsync();
 
             foreach (var node in await Db.SetMembersAsync(_names.Nodes))
             {
-                if ((string)node! != _options.NodeId)
+                if ((string)node! != _nodeId)
                 {
                     await SweepAsync((string)node!);
                 }
@@ -194,7 +196,7 @@ public sealed partial class RedisBackplane
 
     private async Task<ChannelMessageQueue> SubscribeNodeChannelAsync()
     {
-        var queue = await _redis!.GetSubscriber().SubscribeAsync(_names.NodeChannel(_options.NodeId));
+        var queue = await _redis!.GetSubscriber().SubscribeAsync(_names.NodeChannel(_nodeId));
         queue.OnMessage(OnNodeChannel);
         return queue;
     }
@@ -204,7 +206,7 @@ public sealed partial class RedisBackplane
         var swept = (long)await Db.ScriptEvaluateAsync(RedisScripts.Sweep,
             [_names.Nodes, _names.NodeAlive(node), _names.NodePresence(node), _names.NodeUsers(node)],
             [node, _names.RoomKeyPrefix, _names.UserKeyPrefix]);
-        if (swept == 1 && node != _options.NodeId)
+        if (swept == 1 && node != _nodeId)
         {
             Log.NodeSwept(_logger, node);
         }

@@ -175,10 +175,23 @@ public sealed partial class RedisBackplane
         room.LastSeq = seq;
     }
 
-    private void Deliver(RoomSubscription room, ChatMessage message)
+    /// <inheritdoc />
+    /// <remarks>The messages in Redis of the rooms this node is subscribed to, counted at each heartbeat; the node itself keeps none.</remarks>
+    public HistoryFigures History => new(Volatile.Read(ref _historyMessages), 0);
+
+    private long _historyMessages;
+
+    private async Task SampleHistoryAsync()
     {
-        room.LastSeq = message.Seq;
-        _handler?.OnRoomMessage(message);
+        var db = Db;
+        var lengths = await Task.WhenAll(_rooms.Keys.Select(room => db.StreamLengthAsync(_names.RoomHistory(room))));
+        Volatile.Write(ref _historyMessages, lengths.Sum());
+    }
+
+    private void Deliver(RoomSubscription room, Envelope envelope)
+    {
+        room.LastSeq = envelope.Message.Seq;
+        _handler?.OnRoomMessage(envelope);
     }
 
     /// <summary>After Redis came back: fetch what every subscribed room published while the node was cut off.</summary>
