@@ -29,6 +29,7 @@ internal static class LoadCommand
         ["token-secret"] = "For a server in token mode: its shared secret (ScaleChat:Auth:Secret); each client gets its own token, named after it.",
         ["token-issuer"] = "The 'iss' claim of the clients' tokens, for a server that checks one.",
         ["token-audience"] = "The 'aud' claim of the clients' tokens, for a server that checks one.",
+        ["receive"] = "How clients read: 'lean' (raw socket, default) or 'full' (the runtime's WebSocket client, to check the lean path; always used for wss://).",
     };
 
     public static Command Create() => Create(Environment.GetEnvironmentVariable, Console.Out, Console.Error);
@@ -53,6 +54,7 @@ internal static class LoadCommand
         {
             try
             {
+                LoadProcess.PrepareSockets();
                 if (parse.GetValue(worker))
                 {
                     var json = environment(WorkerLauncher.SettingsVariable) ?? throw new LoadException($"{WorkerLauncher.SettingsVariable} is not set");

@@ -133,12 +133,16 @@ public sealed record WorkloadReport
     public int SourceAddresses { get; init; }
     public bool Tokens { get; init; }
 
+    /// <summary>How the clients read: <c>lean</c>, or <c>full</c> (asked for, or for wss://).</summary>
+    public string Receive { get; init; } = "lean";
+
     public static WorkloadReport From(LoadSettings s) => new()
     {
         Clients = s.Clients, Rooms = s.Rooms, ClientsPerRoom = s.ClientsPerRoom, Publishers = s.Publishers, Rate = s.Rate,
         RatePerPublisher = Math.Round(s.RatePerPublisher, 3), SizeMin = s.SizeMin, SizeMax = s.SizeMax, Private = s.PrivateShare,
         Ramp = s.Ramp, WarmupSeconds = s.Warmup.TotalSeconds, DurationSeconds = s.Duration.TotalSeconds, DrainSeconds = s.Drain.TotalSeconds,
         Legacy = s.Legacy, Workers = s.Workers, SourceAddresses = s.SourceAddresses, Tokens = s.TokenSecret is not null,
+        Receive = s.Receive == ScaleChat.LoadTest.Clients.ReceivePath.Lean && s.Url.Scheme == "ws" ? "lean" : "full",
     };
 }
 

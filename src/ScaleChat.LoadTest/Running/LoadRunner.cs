@@ -39,10 +39,7 @@ public sealed partial class LoadRunner
         for (var local = 0; local < _clients.Length; local++)
         {
             var global = _plan.ClientIndexes[local];
-            _clients[local] = new LoadClient(local, global, _plan.RoomOf(global), _plan.SlotOf(global), _plan.NameOf(global))
-            {
-                OneObjectPerFrame = settings.Legacy,
-            };
+            _clients[local] = new LoadClient(local, global, _plan.RoomOf(global), _plan.SlotOf(global), _plan.NameOf(global));
         }
     }
 
@@ -54,7 +51,7 @@ public sealed partial class LoadRunner
 
     public async Task<RunResult> RunAsync(CancellationToken cancellationToken)
     {
-        using var invoker = SourceAddressHandler.Create(_settings.SourceAddresses);
+        using var sources = new SourceAddresses(_settings.SourceAddresses);
         using var sampling = new CancellationTokenSource();
         var started = Stopwatch.GetTimestamp();
         var sampler = SampleLoopAsync(started, sampling.Token);
@@ -62,7 +59,7 @@ public sealed partial class LoadRunner
         var measuredTo = 0L;
         try
         {
-            await ConnectAllAsync(invoker, cancellationToken).ConfigureAwait(false);
+            await ConnectAllAsync(sources, cancellationToken).ConfigureAwait(false);
             if (!cancellationToken.IsCancellationRequested && _plan.TotalMessages > 0)
             {
                 var start = Stopwatch.GetTimestamp() + (Stopwatch.Frequency / 100);

@@ -1,4 +1,5 @@
 using ScaleChat.Client;
+using ScaleChat.LoadTest.Clients;
 
 namespace ScaleChat.LoadTest.Workload;
 
@@ -46,6 +47,9 @@ public sealed record LoadSettings
 
     /// <summary>Speak the legacy scale-chat format (no subprotocol) instead of version 1.</summary>
     public bool Legacy { get; init; }
+
+    /// <summary>How the simulated clients read: lean (the default) or the full WebSocket client, for checks and wss://.</summary>
+    public ReceivePath Receive { get; init; }
 
     /// <summary>Thresholds that decide the exit code, e.g. <c>p99&lt;50ms,loss=0</c>.</summary>
     public string? Slo { get; init; }
