@@ -17,7 +17,7 @@ internal static class LoadArguments
     public static readonly string[] Names =
     [
         "url", "clients", "rooms", "publishers", "rate", "size", "private", "ramp", "warmup", "duration", "drain",
-        "legacy", "slo", "search", "workers", "report", "sources", "token-secret", "token-issuer", "token-audience", "receive",
+        "legacy", "slo", "search", "workers", "report", "sources", "token-secret", "token-issuer", "token-audience", "receive", "raw",
     ];
 
     /// <summary>The variable of a flag: <c>token-secret</c> is read from <c>SCALECHAT_LOAD_TOKEN_SECRET</c>.</summary>
@@ -84,7 +84,7 @@ internal static class LoadArguments
             Receive = receive, Url = url, Clients = clients, Rooms = rooms, Publishers = publishers, Rate = rate, SizeMin = size.Item1, SizeMax = size.Item2,
             PrivateShare = share, Ramp = ramp, Warmup = warmup, Duration = duration, Drain = drain, Legacy = legacy, Slo = slo,
             Search = search, Workers = workers, ReportDir = Raw("report").Text, SourceAddresses = sources,
-            TokenSecret = Raw("token-secret").Text, TokenIssuer = Raw("token-issuer").Text, TokenAudience = Raw("token-audience").Text,
+            RawFile = Raw("raw").Text, TokenSecret = Raw("token-secret").Text, TokenIssuer = Raw("token-issuer").Text, TokenAudience = Raw("token-audience").Text,
         };
         error = problems.Count > 0 ? problems[0] : settings.Validate();
         return error is null ? settings : null;

@@ -29,6 +29,7 @@ internal static class LoadCommand
         ["token-secret"] = "For a server in token mode: its shared secret (ScaleChat:Auth:Secret); each client gets its own token, named after it.",
         ["token-issuer"] = "The 'iss' claim of the clients' tokens, for a server that checks one.",
         ["token-audience"] = "The 'aud' claim of the clients' tokens, for a server that checks one.",
+        ["raw"] = "Write one CSV row per measured send and receipt to this file, in the original scale-chat load tester's format (no header: message id, sender id, client id, Sent|Received, Unix microseconds).",
         ["receive"] = "How clients read: 'lean' (raw socket, default) or 'full' (the runtime's WebSocket client, to check the lean path; always used for wss://).",
     };
 

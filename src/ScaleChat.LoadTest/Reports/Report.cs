@@ -86,7 +86,7 @@ public sealed record Report
             Disconnects = result.Closes.Values.Sum(),
             ErrorsByCode = result.Errors,
             ClosesByCode = result.Closes,
-            Generator = new GeneratorReport(Environment.ProcessorCount, result.CpuPercentMean, result.CpuPercentMax, lateness, saturated),
+            Generator = new GeneratorReport(Environment.ProcessorCount, result.CpuPercentMean, result.CpuPercentMax, lateness, saturated) { WorkerCores = result.WorkerCores },
             Warnings = warnings,
         };
         return settings.Slo is { } text && ScaleChat.LoadTest.Workload.Slo.TryParse(text, out _) is { } slo ? report with { Slo = SloReport.Evaluate(slo, report) } : report;
@@ -147,7 +147,11 @@ public sealed record WorkloadReport
 }
 
 /// <summary>The generator's own health: a saturated generator is reported, not blamed on the server.</summary>
-public sealed record GeneratorReport(int Cores = 0, double CpuPercentMean = 0, double CpuPercentMax = 0, LatencySummary? SchedulerLateMs = null, bool Saturated = false);
+public sealed record GeneratorReport(int Cores = 0, double CpuPercentMean = 0, double CpuPercentMax = 0, LatencySummary? SchedulerLateMs = null, bool Saturated = false)
+{
+    /// <summary>With <c>--workers</c>: the core each worker was pinned to (<c>any</c> when there were too few cores).</summary>
+    public List<string> WorkerCores { get; init; } = [];
+}
 
 /// <summary>One SLO term and how the run did against it.</summary>
 public sealed record SloCheck(string Term, string Metric, double Actual, bool Passed);

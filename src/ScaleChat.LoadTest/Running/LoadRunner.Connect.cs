@@ -127,6 +127,11 @@ public sealed partial class LoadRunner
             case ServerObjectKind.Message when o.MessageIndex >= 0:
                 _counters.Delivered();
                 _tracker.Received(client, o.MessageIndex, receivedTicks);
+                if (_raw is not null && o.MessageIndex >= _plan.WarmupMessages && o.MessageIndex < _plan.TotalMessages)
+                {
+                    _raw.Received(o.MessageIndex, _plan.ClientIndexes[_plan.SenderOf(o.MessageIndex)], client.Global, receivedTicks);
+                }
+
                 break;
             case ServerObjectKind.Ack:
                 _counters.Acked();

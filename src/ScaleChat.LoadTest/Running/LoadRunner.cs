@@ -23,6 +23,7 @@ public sealed partial class LoadRunner
     private readonly Action<Sample>? _onSample;
     private readonly List<Sample> _samples = [];
     private Scheduler? _scheduler;
+    private RawEventLog? _raw;
     private volatile string _phase = "connect";
     private volatile bool _stopping;
     private long _peakConnected;
@@ -52,6 +53,7 @@ public sealed partial class LoadRunner
     public async Task<RunResult> RunAsync(CancellationToken cancellationToken)
     {
         using var sources = new SourceAddresses(_settings.SourceAddresses);
+        using var raw = _raw = _settings.RawFile is { } rawFile ? new RawEventLog(rawFile) : null;
         using var sampling = new CancellationTokenSource();
         var started = Stopwatch.GetTimestamp();
         var sampler = SampleLoopAsync(started, sampling.Token);

@@ -63,6 +63,9 @@ public sealed record LoadSettings
     /// <summary>Where report.json, report.html and timeseries.csv go, or null for none.</summary>
     public string? ReportDir { get; init; }
 
+    /// <summary>Where to write one CSV row per measured event (the original load tester's format), or null.</summary>
+    public string? RawFile { get; init; }
+
     /// <summary>Loopback source addresses (127.0.0.1, .2, ...) to spread connections over.</summary>
     public int SourceAddresses { get; init; } = 8;
 
