@@ -1,4 +1,5 @@
 using System.CommandLine;
+using ScaleChat.LoadTest.Reports;
 using ScaleChat.LoadTest.Running;
 using ScaleChat.LoadTest.Workers;
 
@@ -49,6 +50,7 @@ internal static class LoadCommand
             command.Options.Add(option);
         }
 
+        command.Subcommands.Add(CompareCommand(output, error));
         var worker = new Option<bool>("--worker") { Hidden = true };
         command.Options.Add(worker);
         command.SetAction(async (parse, cancellationToken) =>
@@ -87,5 +89,27 @@ internal static class LoadCommand
             }
         });
         return command;
+    }
+
+    // scalechat load compare A/report.json B/report.json
+    private static Command CompareCommand(TextWriter output, TextWriter error)
+    {
+        var a = new Argument<string>("A") { Description = "report.json of the first run (the baseline)." };
+        var b = new Argument<string>("B") { Description = "report.json of the run to compare with it." };
+        var compare = new Command("compare", "Show the figures of two runs' report.json side by side, with the change from A to B.") { a, b };
+        compare.SetAction(async parse =>
+        {
+            try
+            {
+                await output.WriteAsync(ReportComparison.Compare(parse.GetValue(a)!, parse.GetValue(b)!));
+                return LoadSession.Ok;
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or System.Text.Json.JsonException)
+            {
+                await error.WriteLineAsync($"scalechat load compare: {ex.Message}");
+                return LoadSession.CouldNotRun;
+            }
+        });
+        return compare;
     }
 }
