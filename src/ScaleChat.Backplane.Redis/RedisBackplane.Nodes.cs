@@ -44,7 +44,7 @@ public sealed partial class RedisBackplane
         ArgumentNullException.ThrowIfNull(message.To);
         await Db.ScriptEvaluateAsync(RedisScripts.PublishPrivate,
             [_names.UserNodes(message.To), _names.UserNodes(message.From)],
-            [_names.NodeChannelPrefix, MessageCodec.Encode(envelope)]);
+            [_names.NodeChannelPrefix, RedisWire.Encode(envelope)]);
     }
 
     /// <inheritdoc />
@@ -101,33 +101,25 @@ public sealed partial class RedisBackplane
         var users = (await db.SetMembersAsync(_names.NodeUsers(_nodeId))).Select(u => (string)u!).ToHashSet(StringComparer.Ordinal);
         var presence = (await db.SetMembersAsync(_names.NodePresence(_nodeId))).Select(e => (string)e!).ToHashSet(StringComparer.Ordinal);
         var local = _presence.ToArray();
-        var localEntries = local.Select(p => $"{p.Key.Room}\n{p.Key.User}").ToHashSet(StringComparer.Ordinal);
+        var localEntries = local.Select(p => RedisWire.PresenceEntry(p.Key.Room, p.Key.User)).ToHashSet(StringComparer.Ordinal);
         await Task.WhenAll(
             _users.Keys.Where(u => !users.Contains(u)).Select(AddUserToRedisAsync)
                 .Concat(users.Where(u => !_users.ContainsKey(u)).Select(RemoveUserFromRedisAsync))
-                .Concat(local.Where(p => !presence.Contains($"{p.Key.Room}\n{p.Key.User}"))
+                .Concat(local.Where(p => !presence.Contains(RedisWire.PresenceEntry(p.Key.Room, p.Key.User)))
                     .Select(p => PresenceAsync(RedisScripts.AddPresence, p.Key.Room, p.Key.User, p.Value)))
-                .Concat(presence.Where(e => !localEntries.Contains(e)).Select(e => e.Split('\n', 2))
-                    .Select(e => PresenceAsync(RedisScripts.RemovePresence, e[0], e[1], 0))));
+                .Concat(presence.Where(e => !localEntries.Contains(e)).Select(RedisWire.ParsePresenceEntry)
+                    .Select(e => PresenceAsync(RedisScripts.RemovePresence, e.Room, e.User, 0))));
     }
 
     private Task PresenceAsync(string script, string room, string user, long connectionId) =>
         Db.ScriptEvaluateAsync(script, [_names.NodePresence(_nodeId), _names.RoomPresence(room)],
-            [$"{room}\n{user}", user, _names.RoomChannel(room).ToString(), _nodeId, connectionId]);
-
-    /// <summary>A presence event from a room's channel: "p\n{j|l}\n{user}\n{node}\n{connection}".</summary>
-    private void OnPresenceEvent(string room, byte[] data)
-    {
-        var parts = Encoding.UTF8.GetString(data).Split('\n');
-        Utf8Parser.TryParse(Encoding.ASCII.GetBytes(parts[4]), out long connection, out _);
-        _handler?.OnPresence(room, parts[2], parts[1] == "j", parts[3], connection);
-    }
+            [RedisWire.PresenceEntry(room, user), user, _names.RoomChannel(room).ToString(), _nodeId, connectionId]);
 
     private void OnNodeChannel(ChannelMessage message)
     {
         try
         {
-            _handler?.OnPrivateMessage(MessageCodec.Decode((byte[])message.Message!, 0));
+            _handler?.OnPrivateMessage(RedisWire.Decode((byte[])message.Message!, 0));
         }
         catch (Exception ex)
         {
@@ -205,7 +197,8 @@ public sealed partial class RedisBackplane
     {
         var swept = (long)await Db.ScriptEvaluateAsync(RedisScripts.Sweep,
             [_names.Nodes, _names.NodeAlive(node), _names.NodePresence(node), _names.NodeUsers(node)],
-            [node, _names.RoomKeyPrefix, _names.UserKeyPrefix]);
+            [node, _names.RoomPresenceName.Head, _names.RoomPresenceName.Tail, _names.RoomChannelName.Head, _names.RoomChannelName.Tail,
+                _names.UserNodesName.Head, _names.UserNodesName.Tail]);
         if (swept == 1 && node != _nodeId)
         {
             Log.NodeSwept(_logger, node);

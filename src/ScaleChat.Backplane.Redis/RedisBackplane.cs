@@ -68,7 +68,7 @@ public sealed partial class RedisBackplane : IBackplane, IRoomStreams, IPresence
         ArgumentNullException.ThrowIfNull(envelope);
         var room = envelope.Message.Room ?? throw new ArgumentException("a room message needs a room", nameof(envelope));
         var result = (RedisResult[])(await Db.ScriptEvaluateAsync(RedisScripts.Publish, RoomKeys(room),
-            [NewEpoch(), MessageCodec.Encode(envelope), _options.HistorySize, _names.RoomChannel(room).ToString()]))!;
+            [NewEpoch(), RedisWire.Encode(envelope), _options.HistorySize, _names.RoomChannel(room).ToString()]))!;
         return envelope.WithSeq((long)result[0]);
     }
 
@@ -92,7 +92,7 @@ public sealed partial class RedisBackplane : IBackplane, IRoomStreams, IPresence
         var messages = new ChatMessage[result.Length - 3];
         for (var i = 0; i < messages.Length; i++)
         {
-            messages[i] = MessageCodec.Decode((byte[])result[i + 3]!, afterSeq + i + 1).Message;
+            messages[i] = RedisWire.Decode((byte[])result[i + 3]!, afterSeq + i + 1).Message;
         }
 
         return new RecoveredMessages(messages, new RoomPosition((long)result[0], (string)result[1]!));
@@ -155,6 +155,6 @@ public sealed partial class RedisBackplane : IBackplane, IRoomStreams, IPresence
     {
         var id = (string)entry.Id!;
         var seq = long.Parse(id.AsSpan(0, id.IndexOf('-', StringComparison.Ordinal)), System.Globalization.CultureInfo.InvariantCulture);
-        return MessageCodec.Decode((byte[])entry["m"]!, seq);
+        return RedisWire.Decode((byte[])entry[RedisWire.HistoryField]!, seq);
     }
 }

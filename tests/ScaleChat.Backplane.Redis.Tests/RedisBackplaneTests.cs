@@ -80,7 +80,7 @@ public sealed class RedisBackplaneTests : IAsyncLifetime
         // Seq 1 goes into history but its publish goes nowhere, as when pub/sub drops a message.
         await _redis.GetDatabase().ScriptEvaluateAsync(RedisScripts.Publish,
             [names.RoomEpoch("dev"), names.RoomSeq("dev"), names.RoomHistory("dev")],
-            ["unused", MessageCodec.Encode(Message("dropped")), 100, "nowhere"]);
+            ["unused", RedisWire.Encode(Message("dropped")), 100, "nowhere"]);
         await a.PublishAsync(Message("next"));
         await RecordingHandler.WaitUntilAsync(() => handler.RoomMessages.Count >= 2, "both messages");
         Assert.Equal([(1L, "dropped"), (2L, "next")], handler.RoomMessages.Select(m => (m.Message.Seq, m.Message.Text)));

@@ -9,7 +9,7 @@ namespace ScaleChat.Backplane.Redis;
 /// JSON without the seq, which the publish script assigns and carries beside it, and without the
 /// origin's local receive time, which means nothing on another node.
 /// </summary>
-internal static class MessageCodec
+internal static partial class RedisWire
 {
     public static byte[] Encode(Envelope envelope)
     {
