@@ -1,8 +1,12 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net.WebSockets;
+using System.Security.Cryptography;
 using System.Text;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
 using ScaleChat.Client;
+using ScaleChat.Server.Identity;
 
 namespace ScaleChat.Benchmarks;
 
@@ -11,7 +15,8 @@ namespace ScaleChat.Benchmarks;
 /// (name holds) and then in token mode (HS256), opens the same number of connections to each, every
 /// one saying hello and waiting for welcome, and reports the connect rate and the server's CPU time
 /// per connection (from /proc, so the clients' own cost is not counted). The modes alternate for
-/// the given number of rounds.
+/// the given number of rounds. First it times the token check alone, in this process, for each
+/// algorithm the server accepts.
 /// Usage: connect-cost --server DIR/scalechat.dll [--connections 5000] [--concurrency 64] [--rounds 2]
 ///   [--where hello|header]
 /// </summary>
@@ -26,6 +31,7 @@ internal static class ConnectCost
         var concurrency = Probe.Int(args, "--concurrency", 64);
         var rounds = Probe.Int(args, "--rounds", 2);
         var inHeader = Probe.Flag(args, "--where") == "header";
+        await TimeTokenChecksAsync();
         Console.WriteLine($"{connections} connections, {concurrency} at a time, {rounds} rounds; token {(inHeader ? "in the Authorization header" : "in hello")}");
         Console.WriteLine("| mode | round | connections | seconds | connections/s | server CPU per connection |");
         Console.WriteLine("|---|---:|---:|---:|---:|---:|");
@@ -102,6 +108,68 @@ internal static class ConnectCost
         await Task.WhenAll(Enumerable.Range(0, concurrency).Select(_ => Task.Run(WorkAsync)));
         return sockets;
     }
+
+    /// <summary>The server's token check alone (signature, lifetime, sub, rooms), one thread, after a warm-up.</summary>
+    private static async Task TimeTokenChecksAsync()
+    {
+        const int checks = 20_000;
+        using var rsa = RSA.Create(2048);
+        using var ecdsa = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var jwks = Path.GetTempFileName();
+        try
+        {
+            var rsaKey = rsa.ExportParameters(false);
+            var ecKey = ecdsa.ExportParameters(false);
+            await File.WriteAllTextAsync(jwks, System.Text.Json.JsonSerializer.Serialize(new
+            {
+                keys = new object[]
+                {
+                    new { kty = "RSA", kid = "r", n = Base64UrlEncoder.Encode(rsaKey.Modulus), e = Base64UrlEncoder.Encode(rsaKey.Exponent) },
+                    new { kty = "EC", kid = "e", crv = "P-256", x = Base64UrlEncoder.Encode(ecKey.Q.X), y = Base64UrlEncoder.Encode(ecKey.Q.Y) },
+                },
+            }));
+            var withSecret = new TokenValidator(new AuthOptions { Mode = AuthMode.Token, Secret = Secret });
+            var withKeys = new TokenValidator(new AuthOptions { Mode = AuthMode.Token, JwksFile = jwks });
+            var cases = new (string Name, TokenValidator Validator, string Token)[]
+            {
+                ("HS256", withSecret, ChatTokens.Issue(Secret, "alice", TimeSpan.FromHours(1), ["dev", "team-*"])),
+                ("RS256", withKeys, Sign(new RsaSecurityKey(rsa) { KeyId = "r" }, SecurityAlgorithms.RsaSha256)),
+                ("ES256", withKeys, Sign(new ECDsaSecurityKey(ecdsa) { KeyId = "e" }, SecurityAlgorithms.EcdsaSha256)),
+            };
+            Console.WriteLine("| token check alone | µs of CPU per check |");
+            Console.WriteLine("|---|---:|");
+            foreach (var (name, validator, token) in cases)
+            {
+                for (var i = 0; i < 2_000; i++)
+                {
+                    _ = (await validator.ValidateAsync(token)).Identity ?? throw new InvalidOperationException($"{name} token refused");
+                }
+
+                // CPU time rather than wall time: on a shared machine the wait for a core is not the check's cost.
+                var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+                for (var i = 0; i < checks; i++)
+                {
+                    await validator.ValidateAsync(token);
+                }
+
+                var spent = Process.GetCurrentProcess().TotalProcessorTime - cpu;
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {name} | {spent.TotalMicroseconds / checks:F1} |"));
+            }
+
+            Console.WriteLine();
+        }
+        finally
+        {
+            File.Delete(jwks);
+        }
+    }
+
+    private static string Sign(SecurityKey key, string algorithm) => new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
+    {
+        Claims = new Dictionary<string, object> { ["sub"] = "alice" },
+        Expires = DateTime.UtcNow.AddHours(1),
+        SigningCredentials = new SigningCredentials(key, algorithm),
+    });
 
     /// <summary>User plus system CPU time of a process, from /proc/PID/stat (clock ticks of 10 ms).</summary>
     private static TimeSpan CpuTime(int pid)

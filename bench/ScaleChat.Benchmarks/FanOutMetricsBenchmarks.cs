@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using OpenTelemetry.Metrics;
+using ScaleChat.Backplane;
 using ScaleChat.Protocol;
 using ScaleChat.Protocol.Frames;
 using ScaleChat.Server;
@@ -35,7 +36,7 @@ public class FanOutMetricsBenchmarks
     private ChatHub _hub = null!;
     private SendQueue[] _queues = [];
     private Connection[] _connections = [];
-    private ChatMessage _message = null!;
+    private Envelope _message = null!;
     private long _seq;
 
     [Params(false, true)]
@@ -79,10 +80,14 @@ public class FanOutMetricsBenchmarks
         _queues = [.. queues];
         _connections = [.. connections];
         Drain();
-        _message = new ChatMessage
+        _message = new Envelope
         {
-            Room = ProtocolConstants.GlobalRoom, From = "user0", Text = "a message of about forty-four characters....", Id = "0a1b2c3d4e-1",
-            OriginNode = "elsewhere", Timestamp = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), ReceivedTimestamp = Stopwatch.GetTimestamp(),
+            Message = new ChatMessage
+            {
+                Room = ProtocolConstants.GlobalRoom, From = "user0", Text = "a message of about forty-four characters....", Id = "0a1b2c3d4e-1",
+                Timestamp = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
+            },
+            OriginNode = "elsewhere", ReceivedTimestamp = Stopwatch.GetTimestamp(),
         };
     }
 
@@ -93,7 +98,7 @@ public class FanOutMetricsBenchmarks
     public void RoomMessage()
     {
         var started = Stopwatch.GetTimestamp();
-        _hub.OnRoomMessage(_message with { Seq = ++_seq });
+        _hub.OnRoomMessage(_message.WithSeq(++_seq));
         _hub.BackplaneMetrics.Published(started, isPrivate: false);
         _hub.Metrics.MessageAccepted(legacy: false, isPrivate: false);
         Drain();
@@ -103,7 +108,7 @@ public class FanOutMetricsBenchmarks
     public void RecordingsAlone()
     {
         var started = Stopwatch.GetTimestamp();
-        _hub.BackplaneMetrics.Received(_message, remote: true);
+        _hub.BackplaneMetrics.Received(_message.Message, remote: true);
         _hub.Metrics.Delivered(Members, isPrivate: false);
         _hub.Metrics.FanOut(started, _message);
         _hub.BackplaneMetrics.Published(started, isPrivate: false);

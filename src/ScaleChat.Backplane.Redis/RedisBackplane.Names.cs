@@ -1,4 +1,3 @@
-using ScaleChat.Server.Backplane;
 using StackExchange.Redis;
 
 namespace ScaleChat.Backplane.Redis;

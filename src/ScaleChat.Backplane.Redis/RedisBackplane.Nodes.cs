@@ -37,13 +37,14 @@ public sealed partial class RedisBackplane
     public async ValueTask<bool> IsUserOnlineAsync(string user) => await Db.KeyExistsAsync(_names.UserNodes(user));
 
     /// <inheritdoc />
-    public async ValueTask PublishPrivateAsync(ChatMessage message)
+    public async ValueTask PublishPrivateAsync(Envelope envelope)
     {
-        ArgumentNullException.ThrowIfNull(message);
+        ArgumentNullException.ThrowIfNull(envelope);
+        var message = envelope.Message;
         ArgumentNullException.ThrowIfNull(message.To);
         await Db.ScriptEvaluateAsync(RedisScripts.PublishPrivate,
             [_names.UserNodes(message.To), _names.UserNodes(message.From)],
-            [_names.NodeChannelPrefix, MessageCodec.Encode(message)]);
+            [_names.NodeChannelPrefix, RedisWire.Encode(envelope)]);
     }
 
     /// <inheritdoc />
@@ -87,8 +88,8 @@ public sealed partial class RedisBackplane
     {
         var batch = Db.CreateBatch();
         var done = online
-            ? Task.WhenAll(batch.SetAddAsync(_names.UserNodes(user), _options.NodeId), batch.SetAddAsync(_names.NodeUsers(_options.NodeId), user))
-            : Task.WhenAll(batch.SetRemoveAsync(_names.UserNodes(user), _options.NodeId), batch.SetRemoveAsync(_names.NodeUsers(_options.NodeId), user));
+            ? Task.WhenAll(batch.SetAddAsync(_names.UserNodes(user), _nodeId), batch.SetAddAsync(_names.NodeUsers(_nodeId), user))
+            : Task.WhenAll(batch.SetRemoveAsync(_names.UserNodes(user), _nodeId), batch.SetRemoveAsync(_names.NodeUsers(_nodeId), user));
         batch.Execute();
         return done;
     }
@@ -97,36 +98,28 @@ public sealed partial class RedisBackplane
     private async Task ReconcileAsync()
     {
         var db = Db;
-        var users = (await db.SetMembersAsync(_names.NodeUsers(_options.NodeId))).Select(u => (string)u!).ToHashSet(StringComparer.Ordinal);
-        var presence = (await db.SetMembersAsync(_names.NodePresence(_options.NodeId))).Select(e => (string)e!).ToHashSet(StringComparer.Ordinal);
+        var users = (await db.SetMembersAsync(_names.NodeUsers(_nodeId))).Select(u => (string)u!).ToHashSet(StringComparer.Ordinal);
+        var presence = (await db.SetMembersAsync(_names.NodePresence(_nodeId))).Select(e => (string)e!).ToHashSet(StringComparer.Ordinal);
         var local = _presence.ToArray();
-        var localEntries = local.Select(p => $"{p.Key.Room}\n{p.Key.User}").ToHashSet(StringComparer.Ordinal);
+        var localEntries = local.Select(p => RedisWire.PresenceEntry(p.Key.Room, p.Key.User)).ToHashSet(StringComparer.Ordinal);
         await Task.WhenAll(
             _users.Keys.Where(u => !users.Contains(u)).Select(AddUserToRedisAsync)
                 .Concat(users.Where(u => !_users.ContainsKey(u)).Select(RemoveUserFromRedisAsync))
-                .Concat(local.Where(p => !presence.Contains($"{p.Key.Room}\n{p.Key.User}"))
+                .Concat(local.Where(p => !presence.Contains(RedisWire.PresenceEntry(p.Key.Room, p.Key.User)))
                     .Select(p => PresenceAsync(RedisScripts.AddPresence, p.Key.Room, p.Key.User, p.Value)))
-                .Concat(presence.Where(e => !localEntries.Contains(e)).Select(e => e.Split('\n', 2))
-                    .Select(e => PresenceAsync(RedisScripts.RemovePresence, e[0], e[1], 0))));
+                .Concat(presence.Where(e => !localEntries.Contains(e)).Select(RedisWire.ParsePresenceEntry)
+                    .Select(e => PresenceAsync(RedisScripts.RemovePresence, e.Room, e.User, 0))));
     }
 
     private Task PresenceAsync(string script, string room, string user, long connectionId) =>
-        Db.ScriptEvaluateAsync(script, [_names.NodePresence(_options.NodeId), _names.RoomPresence(room)],
-            [$"{room}\n{user}", user, _names.RoomChannel(room).ToString(), _options.NodeId, connectionId]);
-
-    /// <summary>A presence event from a room's channel: "p\n{j|l}\n{user}\n{node}\n{connection}".</summary>
-    private void OnPresenceEvent(string room, byte[] data)
-    {
-        var parts = Encoding.UTF8.GetString(data).Split('\n');
-        Utf8Parser.TryParse(Encoding.ASCII.GetBytes(parts[4]), out long connection, out _);
-        _handler?.OnPresence(room, parts[2], parts[1] == "j", parts[3], connection);
-    }
+        Db.ScriptEvaluateAsync(script, [_names.NodePresence(_nodeId), _names.RoomPresence(room)],
+            [RedisWire.PresenceEntry(room, user), user, _names.RoomChannel(room).ToString(), _nodeId, connectionId]);
 
     private void OnNodeChannel(ChannelMessage message)
     {
         try
         {
-            _handler?.OnPrivateMessage(MessageCodec.Decode((byte[])message.Message!, 0));
+            _handler?.OnPrivateMessage(RedisWire.Decode((byte[])message.Message!, 0));
         }
         catch (Exception ex)
         {
@@ -159,12 +152,12 @@ public sealed partial class RedisBackplane
             if (!_registered)
             {
                 // A node restarted under the same name forgets what its last life left behind.
-                await Db.KeyDeleteAsync(_names.NodeAlive(_options.NodeId));
-                await SweepAsync(_options.NodeId);
+                await Db.KeyDeleteAsync(_names.NodeAlive(_nodeId));
+                await SweepAsync(_nodeId);
             }
 
             var fresh = (long)await Db.ScriptEvaluateAsync(RedisScripts.Heartbeat,
-                [_names.Nodes, _names.NodeAlive(_options.NodeId)], [_options.NodeId, (long)_options.NodeTimeout.TotalMilliseconds]) == 1;
+                [_names.Nodes, _names.NodeAlive(_nodeId)], [_nodeId, (long)_options.NodeTimeout.TotalMilliseconds]) == 1;
             if ((fresh && _registered) || _dirty)
             {
                 // Redis forgot this node (it restarted, or the node was cut off long enough to be swept),
@@ -176,10 +169,11 @@ public sealed partial class RedisBackplane
             }
 
             _registered = true;
+            await SampleHistoryAsync();
 
             foreach (var node in await Db.SetMembersAsync(_names.Nodes))
             {
-                if ((string)node! != _options.NodeId)
+                if ((string)node! != _nodeId)
                 {
                     await SweepAsync((string)node!);
                 }
@@ -194,7 +188,7 @@ public sealed partial class RedisBackplane
 
     private async Task<ChannelMessageQueue> SubscribeNodeChannelAsync()
     {
-        var queue = await _redis!.GetSubscriber().SubscribeAsync(_names.NodeChannel(_options.NodeId));
+        var queue = await _redis!.GetSubscriber().SubscribeAsync(_names.NodeChannel(_nodeId));
         queue.OnMessage(OnNodeChannel);
         return queue;
     }
@@ -203,8 +197,9 @@ public sealed partial class RedisBackplane
     {
         var swept = (long)await Db.ScriptEvaluateAsync(RedisScripts.Sweep,
             [_names.Nodes, _names.NodeAlive(node), _names.NodePresence(node), _names.NodeUsers(node)],
-            [node, _names.RoomKeyPrefix, _names.UserKeyPrefix]);
-        if (swept == 1 && node != _options.NodeId)
+            [node, _names.RoomPresenceName.Head, _names.RoomPresenceName.Tail, _names.RoomChannelName.Head, _names.RoomChannelName.Tail,
+                _names.UserNodesName.Head, _names.UserNodesName.Tail]);
+        if (swept == 1 && node != _nodeId)
         {
             Log.NodeSwept(_logger, node);
         }

@@ -31,7 +31,7 @@ public sealed partial class RedisBackplane
             {
                 // Redis may take the SUBSCRIBE after the call returns. A marker that comes back on the
                 // channel proves it has; what was published before it is in the position read next.
-                await Db.PublishAsync(channel, $"s\n{subscription.Marker}");
+                await Db.PublishAsync(channel, RedisWire.MarkerFrame(subscription.Marker));
                 await subscription.Active.Task.WaitAsync(TimeSpan.FromSeconds(10));
                 await subscription.Gate.WaitAsync();
                 try
@@ -88,9 +88,10 @@ public sealed partial class RedisBackplane
         try
         {
             var data = (byte[])channelMessage.Message!;
-            if (data[0] == (byte)'s')
+            var frame = RedisWire.ParseRoomChannel(data);
+            if (frame.Kind == RedisWire.MarkerKind[0])
             {
-                if (data.AsSpan(2).SequenceEqual(Encoding.ASCII.GetBytes(room.Marker)))
+                if (frame.Marker == room.Marker)
                 {
                     room.Active.TrySetResult();
                 }
@@ -106,17 +107,16 @@ public sealed partial class RedisBackplane
             await room.Gate.WaitAsync(_stopping.Token);
             try
             {
-                if (data[0] == (byte)'p')
+                if (frame.Kind == RedisWire.PresenceKind[0])
                 {
-                    OnPresenceEvent(room.Name, data);
+                    _handler?.OnPresence(room.Name, frame.User!, frame.Joined, frame.Node!, frame.Connection);
                     return;
                 }
 
-                var (seq, epoch, payload) = ParseRoomMessage(data);
-                await AdvanceAsync(room, epoch, seq - 1);
-                if (seq == room.LastSeq + 1)
+                await AdvanceAsync(room, frame.Epoch!, frame.Seq - 1);
+                if (frame.Seq == room.LastSeq + 1)
                 {
-                    Deliver(room, MessageCodec.Decode(data.AsSpan(payload), seq));
+                    Deliver(room, RedisWire.Decode(data.AsSpan(frame.PayloadOffset), frame.Seq));
                 }
             }
             finally
@@ -128,17 +128,6 @@ public sealed partial class RedisBackplane
         {
             Log.RoomMessageFailed(_logger, room.Name, ex);
         }
-    }
-
-    /// <summary>A message from a room's channel: "m\n{seq}\n{epoch}\n{payload}"; the payload starts at the returned offset.</summary>
-    private static (long Seq, string Epoch, int Payload) ParseRoomMessage(byte[] data)
-    {
-        var rest = data.AsSpan(2);
-        var cut = rest.IndexOf((byte)'\n');
-        Utf8Parser.TryParse(rest[..cut], out long seq, out _);
-        var epochStart = 2 + cut + 1;
-        var epochLength = data.AsSpan(epochStart).IndexOf((byte)'\n');
-        return (seq, Encoding.ASCII.GetString(data, epochStart, epochLength), epochStart + epochLength + 1);
     }
 
     /// <summary>
@@ -175,10 +164,23 @@ public sealed partial class RedisBackplane
         room.LastSeq = seq;
     }
 
-    private void Deliver(RoomSubscription room, ChatMessage message)
+    /// <inheritdoc />
+    /// <remarks>The messages in Redis of the rooms this node is subscribed to, counted at each heartbeat; the node itself keeps none.</remarks>
+    public HistoryFigures History => new(Volatile.Read(ref _historyMessages), 0);
+
+    private long _historyMessages;
+
+    private async Task SampleHistoryAsync()
     {
-        room.LastSeq = message.Seq;
-        _handler?.OnRoomMessage(message);
+        var db = Db;
+        var lengths = await Task.WhenAll(_rooms.Keys.Select(room => db.StreamLengthAsync(_names.RoomHistory(room))));
+        Volatile.Write(ref _historyMessages, lengths.Sum());
+    }
+
+    private void Deliver(RoomSubscription room, Envelope envelope)
+    {
+        room.LastSeq = envelope.Message.Seq;
+        _handler?.OnRoomMessage(envelope);
     }
 
     /// <summary>After Redis came back: fetch what every subscribed room published while the node was cut off.</summary>

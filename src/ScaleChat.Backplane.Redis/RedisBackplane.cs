@@ -1,6 +1,5 @@
 using Microsoft.Extensions.Logging;
 using ScaleChat.Protocol;
-using ScaleChat.Server.Backplane;
 using StackExchange.Redis;
 
 namespace ScaleChat.Backplane.Redis;
@@ -11,7 +10,7 @@ namespace ScaleChat.Backplane.Redis;
 /// Rooms and gap filling: <c>RedisBackplane.Rooms.cs</c>; users, presence and node liveness:
 /// <c>RedisBackplane.Nodes.cs</c>.
 /// </summary>
-public sealed partial class RedisBackplane : IBackplane
+public sealed partial class RedisBackplane : IBackplane, IRoomStreams, IPresence, IUserRouting
 {
     private readonly RedisBackplaneOptions _options;
     private readonly RedisNames _names;
@@ -19,6 +18,7 @@ public sealed partial class RedisBackplane : IBackplane
     private readonly CancellationTokenSource _stopping = new();
     private ConnectionMultiplexer? _redis;
     private IBackplaneHandler? _handler;
+    private string _nodeId = "";
     private Task _maintenance = Task.CompletedTask;
 
     /// <summary>Creates the backplane; <see cref="StartAsync"/> connects it.</summary>
@@ -37,16 +37,17 @@ public sealed partial class RedisBackplane : IBackplane
     private IDatabase Db => _redis!.GetDatabase();
 
     /// <inheritdoc />
-    public async Task StartAsync(IBackplaneHandler handler, CancellationToken cancellationToken)
+    public async Task StartAsync(BackplaneNode node, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(handler);
-        _handler = handler;
+        ArgumentNullException.ThrowIfNull(node);
+        _nodeId = node.NodeId;
+        _handler = node.Handler;
         var config = ConfigurationOptions.Parse(_options.Configuration);
         // Stay up while Redis is away: fail commands at once instead of queueing them, reconnect with backoff.
         config.AbortOnConnectFail = false;
         config.BacklogPolicy = BacklogPolicy.FailFast;
         config.ReconnectRetryPolicy = new ExponentialRetry(250, 5000);
-        config.ClientName ??= $"scalechat-{_options.NodeId}";
+        config.ClientName ??= $"scalechat-{_nodeId}";
         config.ConnectTimeout = Math.Min(config.ConnectTimeout, 5000);
         config.AsyncTimeout = Math.Min(config.AsyncTimeout, 5000);
         _redis = await ConnectionMultiplexer.ConnectAsync(config).WaitAsync(TimeSpan.FromSeconds(30), cancellationToken);
@@ -62,14 +63,13 @@ public sealed partial class RedisBackplane : IBackplane
     }
 
     /// <inheritdoc />
-    public async ValueTask<ChatMessage> PublishAsync(ChatMessage message)
+    public async ValueTask<Envelope> PublishAsync(Envelope envelope)
     {
-        ArgumentNullException.ThrowIfNull(message);
-        ArgumentNullException.ThrowIfNull(message.Room);
-        var room = message.Room;
+        ArgumentNullException.ThrowIfNull(envelope);
+        var room = envelope.Message.Room ?? throw new ArgumentException("a room message needs a room", nameof(envelope));
         var result = (RedisResult[])(await Db.ScriptEvaluateAsync(RedisScripts.Publish, RoomKeys(room),
-            [NewEpoch(), MessageCodec.Encode(message), _options.HistorySize, _names.RoomChannel(room).ToString()]))!;
-        return message with { Seq = (long)result[0] };
+            [NewEpoch(), RedisWire.Encode(envelope), _options.HistorySize, _names.RoomChannel(room).ToString()]))!;
+        return envelope.WithSeq((long)result[0]);
     }
 
     /// <inheritdoc />
@@ -92,7 +92,7 @@ public sealed partial class RedisBackplane : IBackplane
         var messages = new ChatMessage[result.Length - 3];
         for (var i = 0; i < messages.Length; i++)
         {
-            messages[i] = MessageCodec.Decode((byte[])result[i + 3]!, afterSeq + i + 1);
+            messages[i] = RedisWire.Decode((byte[])result[i + 3]!, afterSeq + i + 1).Message;
         }
 
         return new RecoveredMessages(messages, new RoomPosition((long)result[0], (string)result[1]!));
@@ -111,7 +111,7 @@ public sealed partial class RedisBackplane : IBackplane
         var messages = new ChatMessage[entries.Length];
         for (var i = 0; i < entries.Length; i++)
         {
-            messages[entries.Length - 1 - i] = Decode(entries[i]);
+            messages[entries.Length - 1 - i] = Decode(entries[i]).Message;
         }
 
         return messages;
@@ -132,8 +132,8 @@ public sealed partial class RedisBackplane : IBackplane
             // Leave the cluster cleanly: the others hear the leaves now rather than after the timeout.
             try
             {
-                await Db.KeyDeleteAsync(_names.NodeAlive(_options.NodeId));
-                await SweepAsync(_options.NodeId);
+                await Db.KeyDeleteAsync(_names.NodeAlive(_nodeId));
+                await SweepAsync(_nodeId);
             }
             catch (RedisException ex)
             {
@@ -151,10 +151,10 @@ public sealed partial class RedisBackplane : IBackplane
 
     private static string NewEpoch() => Guid.NewGuid().ToString("N")[..12];
 
-    private static ChatMessage Decode(StreamEntry entry)
+    private static Envelope Decode(StreamEntry entry)
     {
         var id = (string)entry.Id!;
         var seq = long.Parse(id.AsSpan(0, id.IndexOf('-', StringComparison.Ordinal)), System.Globalization.CultureInfo.InvariantCulture);
-        return MessageCodec.Decode((byte[])entry["m"]!, seq);
+        return RedisWire.Decode((byte[])entry[RedisWire.HistoryField]!, seq);
     }
 }

@@ -2,46 +2,54 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
-using ScaleChat.Server;
-using ScaleChat.Server.Backplane;
-using ScaleChat.Server.Hub;
 
 namespace ScaleChat.Backplane.Redis;
 
-/// <summary>Turns the Redis backplane on when the configuration names a Redis.</summary>
+/// <summary>Turns the Redis backplane on in a host's services.</summary>
 public static class RedisBackplaneServices
 {
     /// <summary>
-    /// Replaces the in-memory backplane with <see cref="RedisBackplane"/> when <c>ScaleChat:Redis</c> is
-    /// set; does nothing otherwise.
+    /// Uses <see cref="RedisBackplane"/> when the section <c>ScaleChat:Redis</c> names a Redis (its
+    /// <c>Configuration</c>, or a plain value); does nothing otherwise, which leaves the host's default.
     /// </summary>
     public static IServiceCollection AddScaleChatRedis(this IServiceCollection services, IConfiguration configuration)
     {
-        ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(configuration);
-        if (string.IsNullOrWhiteSpace(configuration[$"{ChatServerOptions.SectionName}:{nameof(ChatServerOptions.Redis)}"]))
+        var section = configuration.GetSection(RedisBackplaneOptions.SectionName);
+        var redis = section.Value is { Length: > 0 } plain ? plain : section[nameof(RedisBackplaneOptions.Configuration)];
+        if (string.IsNullOrWhiteSpace(redis))
         {
             return services;
         }
 
-        services.RemoveAll<IBackplane>();
-        services.RemoveAll<INameHolds>();
-        services.AddSingleton<IBackplane>(sp => sp.GetRequiredService<RedisBackplane>());
-        services.AddSingleton<INameHolds>(sp => sp.GetRequiredService<RedisBackplane>());
-        services.AddSingleton(sp =>
+        return services.AddScaleChatRedis(options =>
         {
-            var options = sp.GetRequiredService<ChatServerOptions>();
-            return new RedisBackplane(
-                new RedisBackplaneOptions
-                {
-                    Configuration = options.Redis!,
-                    NodeId = sp.GetRequiredService<NodeIdentity>().Id,
-                    Prefix = options.RedisPrefix,
-                    HistorySize = options.HistorySize,
-                    NodeTimeout = options.NodeTimeout,
-                },
-                sp.GetRequiredService<ILogger<RedisBackplane>>());
+            // One history length for the whole server unless Redis is given its own.
+            options.HistorySize = configuration.GetValue("ScaleChat:HistorySize", options.HistorySize);
+            section.Bind(options);
+            options.Configuration = redis;
         });
+    }
+
+    /// <summary>Uses <see cref="RedisBackplane"/> for every concern it covers, with the options <paramref name="configure"/> sets.</summary>
+    public static IServiceCollection AddScaleChatRedis(this IServiceCollection services, Action<RedisBackplaneOptions> configure)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(configure);
+        var options = new RedisBackplaneOptions();
+        configure(options);
+        options.Validate();
+        services.RemoveAll<IBackplane>();
+        services.RemoveAll<IRoomStreams>();
+        services.RemoveAll<IPresence>();
+        services.RemoveAll<IUserRouting>();
+        services.RemoveAll<INameHolds>();
+        services.AddSingleton(sp => new RedisBackplane(options, sp.GetRequiredService<ILogger<RedisBackplane>>()));
+        services.AddSingleton<IBackplane>(sp => sp.GetRequiredService<RedisBackplane>());
+        services.AddSingleton<IRoomStreams>(sp => sp.GetRequiredService<RedisBackplane>());
+        services.AddSingleton<IPresence>(sp => sp.GetRequiredService<RedisBackplane>());
+        services.AddSingleton<IUserRouting>(sp => sp.GetRequiredService<RedisBackplane>());
+        services.AddSingleton<INameHolds>(sp => sp.GetRequiredService<RedisBackplane>());
         return services;
     }
 }

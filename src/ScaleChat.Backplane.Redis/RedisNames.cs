@@ -31,13 +31,22 @@ internal sealed class RedisNames
     public RedisKey RoomHistory(string room) => new($"{_prefix}:room:{{{room}}}:history");
 
     /// <summary>Hash: user → number of nodes where the user is present in the room.</summary>
-    public RedisKey RoomPresence(string room) => new($"{_prefix}:room:{{{room}}}:presence");
+    public RedisKey RoomPresence(string room) => new(RoomPresenceName.For(room));
 
     /// <summary>Channel: the room's messages, presence events and subscription markers, to the nodes subscribed to it.</summary>
-    public RedisChannel RoomChannel(string room) => RedisChannel.Literal($"{_prefix}:room:{{{room}}}");
+    public RedisChannel RoomChannel(string room) => RedisChannel.Literal(RoomChannelName.For(room));
 
     /// <summary>Set: the nodes where the user has a connection.</summary>
-    public RedisKey UserNodes(string user) => new($"{_prefix}:user:{user}:nodes");
+    public RedisKey UserNodes(string user) => new(UserNodesName.For(user));
+
+    /// <summary>The name of <see cref="RoomPresence"/> around the room's (the sweep script builds it too).</summary>
+    public NameParts RoomPresenceName => new($"{_prefix}:room:{{", "}:presence");
+
+    /// <summary>The name of <see cref="RoomChannel"/> around the room's.</summary>
+    public NameParts RoomChannelName => new($"{_prefix}:room:{{", "}");
+
+    /// <summary>The name of <see cref="UserNodes"/> around the user's.</summary>
+    public NameParts UserNodesName => new($"{_prefix}:user:", ":nodes");
 
     /// <summary>String with a time-to-live: the key of the name's hold (open mode), held while it exists.</summary>
     public RedisKey NameHold(string user) => new($"{_prefix}:name:{user}");
@@ -60,9 +69,10 @@ internal sealed class RedisNames
     /// <summary>What every node channel's name starts with.</summary>
     public string NodeChannelPrefix => $"{_prefix}:node-channel:";
 
-    /// <summary>What every room key's name starts with (the scripts build presence keys from it).</summary>
-    public string RoomKeyPrefix => $"{_prefix}:room:";
+}
 
-    /// <summary>What every user key's name starts with.</summary>
-    public string UserKeyPrefix => $"{_prefix}:user:";
+/// <summary>A name built around another: <see cref="Head"/>, the room or user, <see cref="Tail"/>.</summary>
+internal readonly record struct NameParts(string Head, string Tail)
+{
+    public string For(string name) => Head + name + Tail;
 }

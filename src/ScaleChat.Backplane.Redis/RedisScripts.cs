@@ -3,8 +3,8 @@ namespace ScaleChat.Backplane.Redis;
 /// <summary>
 /// The Lua scripts: each reads and writes in one atomic step, so that two nodes never assign the
 /// same seq, a presence count never goes wrong halfway, and a dead node is swept once. Key names
-/// come in from <see cref="RedisNames"/>; the sweep builds a dead node's room and user keys from the
-/// prefixes it is given.
+/// come in from <see cref="RedisNames"/> (the sweep, which finds a dead node's rooms and users as it
+/// goes, gets the heads and tails of their names), and what they publish is <see cref="RedisWire"/>'s.
 /// </summary>
 internal static class RedisScripts
 {
@@ -21,13 +21,13 @@ internal static class RedisScripts
         """;
 
     /// <summary>ARGV: new epoch, payload, history size, room channel. Returns {seq, epoch}.</summary>
-    public const string Publish = EnsureEpoch + """
+    public const string Publish = EnsureEpoch + $$"""
         local seq = redis.call('INCR', KEYS[2])
         local size = tonumber(ARGV[3])
         if size > 0 then
-          redis.call('XADD', KEYS[3], 'MAXLEN', size, seq .. '-0', 'm', ARGV[2])
+          redis.call('XADD', KEYS[3], 'MAXLEN', size, seq .. '-0', '{{RedisWire.HistoryField}}', ARGV[2])
         end
-        redis.call('PUBLISH', ARGV[4], 'm\n' .. seq .. '\n' .. epoch .. '\n' .. ARGV[2])
+        redis.call('PUBLISH', ARGV[4], '{{RedisWire.MessageKind}}\n' .. seq .. '\n' .. epoch .. '\n' .. ARGV[2])
         return {seq, epoch}
         """;
 
@@ -61,17 +61,17 @@ internal static class RedisScripts
         """;
 
     /// <summary>KEYS: node presence, room presence. ARGV: entry, user, room channel, node, connection.</summary>
-    public const string AddPresence = """
+    public const string AddPresence = $$"""
         if redis.call('SADD', KEYS[1], ARGV[1]) == 1 and redis.call('HINCRBY', KEYS[2], ARGV[2], 1) == 1 then
-          redis.call('PUBLISH', ARGV[3], 'p\nj\n' .. ARGV[2] .. '\n' .. ARGV[4] .. '\n' .. ARGV[5])
+          redis.call('PUBLISH', ARGV[3], '{{RedisWire.PresenceKind}}\n{{RedisWire.Joined}}\n' .. ARGV[2] .. '\n' .. ARGV[4] .. '\n' .. ARGV[5])
         end
         """;
 
     /// <summary>Same keys and arguments as <see cref="AddPresence"/>.</summary>
-    public const string RemovePresence = """
+    public const string RemovePresence = $$"""
         if redis.call('SREM', KEYS[1], ARGV[1]) == 1 and redis.call('HINCRBY', KEYS[2], ARGV[2], -1) <= 0 then
           redis.call('HDEL', KEYS[2], ARGV[2])
-          redis.call('PUBLISH', ARGV[3], 'p\nl\n' .. ARGV[2] .. '\n' .. ARGV[4] .. '\n' .. ARGV[5])
+          redis.call('PUBLISH', ARGV[3], '{{RedisWire.PresenceKind}}\n{{RedisWire.Left}}\n' .. ARGV[2] .. '\n' .. ARGV[4] .. '\n' .. ARGV[5])
         end
         """;
 
@@ -92,10 +92,11 @@ internal static class RedisScripts
         """;
 
     /// <summary>
-    /// KEYS: nodes, the node's alive key, its presence, its users. ARGV: node, room key prefix, user key
-    /// prefix. Forgets a node whose heartbeat expired: leave events for its users, its users offline.
+    /// KEYS: nodes, the node's alive key, its presence, its users. ARGV: node, then the head and tail of
+    /// the names (<see cref="RedisNames"/>) of a room's presence hash, a room's channel and a user's
+    /// nodes. Forgets a node whose heartbeat expired: leave events for its users, its users offline.
     /// </summary>
-    public const string Sweep = """
+    public const string Sweep = $$"""
         if redis.call('EXISTS', KEYS[2]) == 1 then
           return 0
         end
@@ -103,14 +104,14 @@ internal static class RedisScripts
           local cut = string.find(entry, '\n', 1, true)
           local room = string.sub(entry, 1, cut - 1)
           local user = string.sub(entry, cut + 1)
-          local key = ARGV[2] .. '{' .. room .. '}'
-          if redis.call('HINCRBY', key .. ':presence', user, -1) <= 0 then
-            redis.call('HDEL', key .. ':presence', user)
-            redis.call('PUBLISH', key, 'p\nl\n' .. user .. '\n' .. ARGV[1] .. '\n0')
+          local presence = ARGV[2] .. room .. ARGV[3]
+          if redis.call('HINCRBY', presence, user, -1) <= 0 then
+            redis.call('HDEL', presence, user)
+            redis.call('PUBLISH', ARGV[4] .. room .. ARGV[5], '{{RedisWire.PresenceKind}}\n{{RedisWire.Left}}\n' .. user .. '\n' .. ARGV[1] .. '\n0')
           end
         end
         for _, user in ipairs(redis.call('SMEMBERS', KEYS[4])) do
-          redis.call('SREM', ARGV[3] .. user .. ':nodes', ARGV[1])
+          redis.call('SREM', ARGV[6] .. user .. ARGV[7], ARGV[1])
         end
         redis.call('DEL', KEYS[3], KEYS[4])
         redis.call('SREM', KEYS[1], ARGV[1])

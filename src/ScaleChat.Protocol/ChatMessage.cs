@@ -1,8 +1,9 @@
 namespace ScaleChat.Protocol;
 
 /// <summary>
-/// One chat message as the server holds it: in history, on the backplane and on its way to
-/// every recipient. Immutable once the backplane has given it its <see cref="Seq"/>.
+/// One chat message as every recipient sees it, and as history keeps it. Immutable once the backplane
+/// has given it its <see cref="Seq"/>. (On the server it travels in an envelope with what only the
+/// server needs.)
 /// </summary>
 public sealed record ChatMessage
 {
@@ -32,22 +33,6 @@ public sealed record ChatMessage
 
     /// <summary>Legacy echo fields, present when the legacy sender used the later frame shape.</summary>
     public LegacyEcho? Echo { get; init; }
-
-    /// <summary>The node that accepted it.</summary>
-    public string? OriginNode { get; init; }
-
-    /// <summary>The connection (on <see cref="OriginNode"/>) that sent it; its copy carries <see cref="Ref"/>.</summary>
-    public long OriginConnection { get; init; }
-
-    /// <summary>The sender's reference, echoed on the sender's own copy only.</summary>
-    public MessageRef Ref { get; init; }
-
-    /// <summary>
-    /// When the origin node read the client's frame (a <see cref="System.Diagnostics.Stopwatch"/>
-    /// timestamp), for the delivery-latency metric. Meaningful only on that node; never sent on the
-    /// wire or the backplane (0 there).
-    /// </summary>
-    public long ReceivedTimestamp { get; init; }
 }
 
 /// <summary>

@@ -23,8 +23,8 @@ public sealed class ChatServerOptions
 
     /// <summary>
     /// Bytes of room history this node keeps in memory across all rooms, counted as the memory the
-    /// messages take. Past it the history of the least recently active rooms goes first. With Redis
-    /// the history lives in Redis (trimmed to <see cref="HistorySize"/> per room) and this node keeps none.
+    /// messages take. Past it the history of the least recently active rooms goes first. With a
+    /// backplane that keeps history elsewhere (Redis), this node keeps none.
     /// </summary>
     public long HistoryBudgetBytes { get; set; } = 64L << 20;
 
@@ -79,18 +79,6 @@ public sealed class ChatServerOptions
     /// <summary>How often one summary line is logged at Information; zero logs none.</summary>
     public TimeSpan SummaryInterval { get; set; } = TimeSpan.FromSeconds(10);
     /// <summary>
-    /// The Redis to join other nodes through (a StackExchange.Redis configuration string such as
-    /// <c>localhost:6379</c>); null keeps the single-node in-memory backplane.
-    /// </summary>
-    public string? Redis { get; set; }
-
-    /// <summary>What every Redis key and channel name starts with, so that several clusters can share one Redis.</summary>
-    public string RedisPrefix { get; set; } = "scalechat";
-
-    /// <summary>Time after its last heartbeat when a node counts as dead and its users are forgotten.</summary>
-    public TimeSpan NodeTimeout { get; set; } = TimeSpan.FromSeconds(10);
-
-    /// <summary>
     /// The largest frame one message can encode to: text escaped for JSON grows at most six times
     /// (a control character becomes <c>\u00XX</c>), plus the other fields.
     /// </summary>
@@ -113,12 +101,6 @@ public sealed class ChatServerOptions
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(HandshakeTimeout, TimeSpan.Zero);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(CloseTimeout, TimeSpan.Zero);
         ArgumentOutOfRangeException.ThrowIfLessThan(SummaryInterval, TimeSpan.Zero);
-        ArgumentOutOfRangeException.ThrowIfLessThan(NodeTimeout, TimeSpan.FromSeconds(1));
-        if (string.IsNullOrWhiteSpace(RedisPrefix) || RedisPrefix.Any(c => c is '{' or '}' || char.IsWhiteSpace(c)))
-        {
-            throw new ArgumentException("RedisPrefix must be a non-empty name without spaces or braces", nameof(RedisPrefix));
-        }
-
         Hosting.AdminListener.ParsePorts(AdminUrls);
         if (NodeId is not null && !Names.IsValid(NodeId))
         {

@@ -28,15 +28,19 @@ public sealed class RedisBackplaneTests : IAsyncLifetime
     private async Task<(RedisBackplane Backplane, RecordingHandler Handler)> StartAsync(string node)
     {
         var backplane = new RedisBackplane(
-            new RedisBackplaneOptions { Configuration = await TestRedis.AddressAsync(), NodeId = node, Prefix = _prefix },
+            new RedisBackplaneOptions { Configuration = await TestRedis.AddressAsync(), Prefix = _prefix },
             NullLogger<RedisBackplane>.Instance);
         _started.Add(backplane);
         var handler = new RecordingHandler();
-        await backplane.StartAsync(handler, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10));
+        await backplane.StartAsync(new BackplaneNode(node, handler), CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10));
         return (backplane, handler);
     }
 
-    private static ChatMessage Message(string text) => new() { Room = "dev", From = "alice", Text = text, Id = Guid.NewGuid().ToString("N") };
+    private static Envelope Message(string text) => new()
+    {
+        Message = new ChatMessage { Room = "dev", From = "alice", Text = text, Id = Guid.NewGuid().ToString("N") },
+        OriginNode = "a",
+    };
 
     [Fact]
     public async Task TwoNodesShareOneStreamWithOneEpoch()
@@ -76,10 +80,10 @@ public sealed class RedisBackplaneTests : IAsyncLifetime
         // Seq 1 goes into history but its publish goes nowhere, as when pub/sub drops a message.
         await _redis.GetDatabase().ScriptEvaluateAsync(RedisScripts.Publish,
             [names.RoomEpoch("dev"), names.RoomSeq("dev"), names.RoomHistory("dev")],
-            ["unused", MessageCodec.Encode(Message("dropped")), 100, "nowhere"]);
+            ["unused", RedisWire.Encode(Message("dropped")), 100, "nowhere"]);
         await a.PublishAsync(Message("next"));
         await RecordingHandler.WaitUntilAsync(() => handler.RoomMessages.Count >= 2, "both messages");
-        Assert.Equal([(1L, "dropped"), (2L, "next")], handler.RoomMessages.Select(m => (m.Seq, m.Text)));
+        Assert.Equal([(1L, "dropped"), (2L, "next")], handler.RoomMessages.Select(m => (m.Message.Seq, m.Message.Text)));
     }
 
     [Fact]
@@ -100,7 +104,7 @@ public sealed class RedisBackplaneTests : IAsyncLifetime
         Assert.Null(await b.RecoverAsync("dev", 1, before.Epoch));
 
         // The subscribed node sees the new epoch with its next message and tells the hub.
-        Assert.Equal(1, (await b.PublishAsync(Message("again"))).Seq);
+        Assert.Equal(1, (await b.PublishAsync(Message("again"))).Message.Seq);
         await RecordingHandler.WaitUntilAsync(() => handler.RoomMessages.Count >= 2, "the message of the new epoch");
         Assert.Equal(["dev"], handler.Resets);
     }

@@ -22,4 +22,28 @@ public sealed class WorkerTests
         Assert.Equal(2, run.Json.GetProperty("workload").GetProperty("workers").GetInt32());
         Assert.Contains("clients 40/40", run.Output);
     }
+
+    [Fact]
+    public async Task EachWorkerIsPinnedToACoreOfItsOwnWhenThereAreEnoughAndItsRawRowsJoinOneFile()
+    {
+        await using var server = await TestServer.StartAsync();
+        var raw = Path.Combine(Path.GetTempPath(), $"scalechat-raw-{Guid.NewGuid():N}.csv");
+        var run = await LoadCli.RunAsync(LoadCli.Short(server.WsUrl, "--clients", "20", "--rooms", "2", "--publishers", "4", "--rate", "20", "--workers", "2", "--raw", raw),
+            timeout: TimeSpan.FromSeconds(90));
+
+        Assert.True(run.ExitCode == 0, run.Output + run.Error);
+        var cores = run.Json.GetProperty("generator").GetProperty("workerCores").EnumerateArray().Select(c => c.GetString()!).ToList();
+        Assert.Equal(2, cores.Count);
+        if (Environment.ProcessorCount >= 2)
+        {
+            Assert.Equal(2, cores.Distinct().Count());
+            Assert.All(cores, c => Assert.True(int.TryParse(c, out _), c));
+        }
+
+        var rows = File.ReadAllLines(raw).Select(l => l.Split(',')).ToList();
+        Assert.Equal(run.Long("sent"), rows.Count(r => r[3] == "Sent"));
+        Assert.Equal(run.Long("delivered"), rows.Count(r => r[3] == "Received"));
+        Assert.False(File.Exists(raw + ".part0"));
+        File.Delete(raw);
+    }
 }

@@ -59,7 +59,7 @@ public sealed partial class DeployTests
             Assert.True(load.Children.ContainsKey(variable), variable);
         }
 
-        Assert.Contains("redis:6379", Scalar(services["chat-2"], "environment", "ScaleChat__Redis"), StringComparison.Ordinal);
+        Assert.Contains("redis:6379", Scalar(services["chat-2"], "environment", "ScaleChat__Redis__Configuration"), StringComparison.Ordinal);
         foreach (var node in new[] { "chat", "chat-2" })
         {
             Assert.Equal("http://0.0.0.0:9091", Scalar(services[node], "environment", "ScaleChat__AdminUrls"));

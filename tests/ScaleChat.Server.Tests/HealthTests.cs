@@ -1,7 +1,6 @@
 using System.Net;
 using Microsoft.Extensions.DependencyInjection;
-using ScaleChat.Protocol;
-using ScaleChat.Server.Backplane;
+using ScaleChat.Backplane;
 using ScaleChat.Server.Tests.Infrastructure;
 using static ScaleChat.Server.Tests.Infrastructure.Observability;
 
@@ -39,43 +38,21 @@ public sealed class HealthTests
         Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
     }
 
-    /// <summary>The in-memory backplane with a switch for its readiness, as a Redis one that lost its connection.</summary>
+    /// <summary>A backplane with a switch for its readiness, as a Redis one that lost its connection.</summary>
     private sealed class SwitchableBackplane : IBackplane
     {
-        private readonly InMemoryBackplane _inner = new("test-node", 10);
+        private bool _started;
 
         public bool Connected { get; set; } = true;
 
-        public bool IsReady => Connected && _inner.IsReady;
+        public bool IsReady => Connected && _started;
 
-        public Task StartAsync(IBackplaneHandler handler, CancellationToken cancellationToken) => _inner.StartAsync(handler, cancellationToken);
+        public Task StartAsync(BackplaneNode node, CancellationToken cancellationToken)
+        {
+            _started = true;
+            return Task.CompletedTask;
+        }
 
-        public ValueTask SubscribeRoomAsync(string room) => _inner.SubscribeRoomAsync(room);
-
-        public ValueTask UnsubscribeRoomAsync(string room) => _inner.UnsubscribeRoomAsync(room);
-
-        public ValueTask<ChatMessage> PublishAsync(ChatMessage message) => _inner.PublishAsync(message);
-
-        public ValueTask<RoomPosition> GetPositionAsync(string room) => _inner.GetPositionAsync(room);
-
-        public ValueTask<RecoveredMessages?> RecoverAsync(string room, long afterSeq, string epoch) => _inner.RecoverAsync(room, afterSeq, epoch);
-
-        public ValueTask<IReadOnlyList<ChatMessage>> GetHistoryAsync(string room, long beforeSeq, int limit) => _inner.GetHistoryAsync(room, beforeSeq, limit);
-
-        public ValueTask AddUserAsync(string user) => _inner.AddUserAsync(user);
-
-        public ValueTask RemoveUserAsync(string user) => _inner.RemoveUserAsync(user);
-
-        public ValueTask<bool> IsUserOnlineAsync(string user) => _inner.IsUserOnlineAsync(user);
-
-        public ValueTask PublishPrivateAsync(ChatMessage message) => _inner.PublishPrivateAsync(message);
-
-        public ValueTask AddPresenceAsync(string room, string user, long connectionId) => _inner.AddPresenceAsync(room, user, connectionId);
-
-        public ValueTask RemovePresenceAsync(string room, string user, long connectionId) => _inner.RemovePresenceAsync(room, user, connectionId);
-
-        public ValueTask<IReadOnlyCollection<string>> GetMembersAsync(string room) => _inner.GetMembersAsync(room);
-
-        public ValueTask DisposeAsync() => _inner.DisposeAsync();
+        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
     }
 }

@@ -19,7 +19,7 @@ public sealed class MemoryBoundsTests
 
     private static readonly string[] Unlimited = ["ScaleChat:Limits:MessagesPerSecond=100000", "ScaleChat:Limits:Burst=100000"];
 
-    private static InMemoryBackplane Backplane(TestServer server) => (InMemoryBackplane)server.Services.GetRequiredService<IBackplane>();
+    private static InMemoryBackplane Backplane(TestServer server) => server.Services.GetRequiredService<InMemoryBackplane>();
 
     [Fact]
     public async Task ChurnOfUniqueRoomsStaysWithinTheHistoryBudgetAndTheNewestHistoryIsKept()
@@ -39,7 +39,7 @@ public sealed class MemoryBoundsTests
             await client.ExpectAsync("ack");
             await client.SendAsync(new { type = "leave", room = $"r{i}" });
             await client.ExpectAsync("left");
-            Assert.True(Backplane(server).HistoryBytes <= budget, $"history took {Backplane(server).HistoryBytes} bytes after room {i}");
+            Assert.True(Backplane(server).History.Bytes <= budget, $"history took {Backplane(server).History.Bytes} bytes after room {i}");
         }
 
         // About 8.4 KB a message: some twenty rooms keep theirs; the rest are forgotten, not kept empty.
@@ -79,7 +79,7 @@ public sealed class MemoryBoundsTests
         }
 
         Assert.Equal(1, Backplane(server).RoomCount); // global, where the client still is
-        Assert.Equal(0, Backplane(server).HistoryBytes);
+        Assert.Equal(0, Backplane(server).History.Bytes);
     }
 
     [Fact]

@@ -1,4 +1,5 @@
 using System.Globalization;
+using ScaleChat.LoadTest.Clients;
 using ScaleChat.LoadTest.Workload;
 
 namespace ScaleChat.Cli.Load;
@@ -16,7 +17,7 @@ internal static class LoadArguments
     public static readonly string[] Names =
     [
         "url", "clients", "rooms", "publishers", "rate", "size", "private", "ramp", "warmup", "duration", "drain",
-        "legacy", "slo", "search", "workers", "report", "sources", "token-secret", "token-issuer", "token-audience",
+        "legacy", "slo", "search", "workers", "report", "sources", "token-secret", "token-issuer", "token-audience", "receive", "raw",
     ];
 
     /// <summary>The variable of a flag: <c>token-secret</c> is read from <c>SCALECHAT_LOAD_TOKEN_SECRET</c>.</summary>
@@ -65,6 +66,7 @@ internal static class LoadArguments
         var legacy = Get("legacy", false, ValueParsers.TryParseBool, "true or false");
         var workers = Get("workers", 1, TryParseCount, "a whole number of at least 1");
         var sources = Get("sources", defaults.SourceAddresses, TryParseCount, "a whole number between 1 and 254");
+        var receive = Get("receive", defaults.Receive, TryParseReceive, "lean or full");
         var slo = Raw("slo").Text;
         if (slo is not null && Slo.TryParse(slo, out var sloError) is null)
         {
@@ -79,10 +81,10 @@ internal static class LoadArguments
 
         var settings = new LoadSettings
         {
-            Url = url, Clients = clients, Rooms = rooms, Publishers = publishers, Rate = rate, SizeMin = size.Item1, SizeMax = size.Item2,
+            Receive = receive, Url = url, Clients = clients, Rooms = rooms, Publishers = publishers, Rate = rate, SizeMin = size.Item1, SizeMax = size.Item2,
             PrivateShare = share, Ramp = ramp, Warmup = warmup, Duration = duration, Drain = drain, Legacy = legacy, Slo = slo,
             Search = search, Workers = workers, ReportDir = Raw("report").Text, SourceAddresses = sources,
-            TokenSecret = Raw("token-secret").Text, TokenIssuer = Raw("token-issuer").Text, TokenAudience = Raw("token-audience").Text,
+            RawFile = Raw("raw").Text, TokenSecret = Raw("token-secret").Text, TokenIssuer = Raw("token-issuer").Text, TokenAudience = Raw("token-audience").Text,
         };
         error = problems.Count > 0 ? problems[0] : settings.Validate();
         return error is null ? settings : null;
@@ -92,6 +94,9 @@ internal static class LoadArguments
 
     private static bool TryParseUrl(string text, out Uri value) =>
         Uri.TryCreate(text, UriKind.Absolute, out value!) && value.Scheme is "ws" or "wss";
+
+    private static bool TryParseReceive(string text, out ReceivePath value) =>
+        Enum.TryParse(text, ignoreCase: true, out value) && Enum.IsDefined(value) && !int.TryParse(text, out _);
 
     private static bool TryParseCount(string text, out int value) =>
         int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out value) && value >= 1;

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using ScaleChat.LoadTest.Reports;
 using ScaleChat.LoadTest.Running;
 using ScaleChat.LoadTest.Workers;
 
@@ -29,6 +30,8 @@ internal static class LoadCommand
         ["token-secret"] = "For a server in token mode: its shared secret (ScaleChat:Auth:Secret); each client gets its own token, named after it.",
         ["token-issuer"] = "The 'iss' claim of the clients' tokens, for a server that checks one.",
         ["token-audience"] = "The 'aud' claim of the clients' tokens, for a server that checks one.",
+        ["raw"] = "Write one CSV row per measured send and receipt to this file, in the original scale-chat load tester's format (no header: message id, sender id, client id, Sent|Received, Unix microseconds).",
+        ["receive"] = "How clients read: 'lean' (raw socket, default) or 'full' (the runtime's WebSocket client, to check the lean path; always used for wss://).",
     };
 
     public static Command Create() => Create(Environment.GetEnvironmentVariable, Console.Out, Console.Error);
@@ -47,12 +50,14 @@ internal static class LoadCommand
             command.Options.Add(option);
         }
 
+        command.Subcommands.Add(CompareCommand(output, error));
         var worker = new Option<bool>("--worker") { Hidden = true };
         command.Options.Add(worker);
         command.SetAction(async (parse, cancellationToken) =>
         {
             try
             {
+                LoadProcess.PrepareSockets();
                 if (parse.GetValue(worker))
                 {
                     var json = environment(WorkerLauncher.SettingsVariable) ?? throw new LoadException($"{WorkerLauncher.SettingsVariable} is not set");
@@ -84,5 +89,27 @@ internal static class LoadCommand
             }
         });
         return command;
+    }
+
+    // scalechat load compare A/report.json B/report.json
+    private static Command CompareCommand(TextWriter output, TextWriter error)
+    {
+        var a = new Argument<string>("A") { Description = "report.json of the first run (the baseline)." };
+        var b = new Argument<string>("B") { Description = "report.json of the run to compare with it." };
+        var compare = new Command("compare", "Show the figures of two runs' report.json side by side, with the change from A to B.") { a, b };
+        compare.SetAction(async parse =>
+        {
+            try
+            {
+                await output.WriteAsync(ReportComparison.Compare(parse.GetValue(a)!, parse.GetValue(b)!));
+                return LoadSession.Ok;
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or System.Text.Json.JsonException)
+            {
+                await error.WriteLineAsync($"scalechat load compare: {ex.Message}");
+                return LoadSession.CouldNotRun;
+            }
+        });
+        return compare;
     }
 }

@@ -84,7 +84,7 @@ internal static class ServeCommand
 
             if (parse.GetValue(redis) is { } r)
             {
-                args.Add($"--ScaleChat:Redis={r}");
+                args.Add($"--ScaleChat:Redis:Configuration={r}");
             }
 
             if (parse.GetValue(noLegacy))

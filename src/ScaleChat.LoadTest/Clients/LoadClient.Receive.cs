@@ -23,19 +23,14 @@ internal sealed partial class LoadClient
     }
 
     /// <summary>Receives until the connection closes or fails; hands each object to <paramref name="onObject"/>.</summary>
-    public Task ReceiveLoopAsync(LoadObjectHandler onObject) =>
-        _objects!.ReceiveLoopAsync((Client: this, Handler: onObject), static (s, json) => s.Handler(s.Client, json), CancellationToken.None);
+    public Task ReceiveLoopAsync(LoadObjectHandler onObject) => _connection!.ReceiveLoopAsync(this, onObject);
 
     /// <summary>Closes politely within <paramref name="timeout"/>, then aborts.</summary>
     public async Task CloseAsync(TimeSpan timeout)
     {
-        if (_objects is null)
+        if (_connection is not null)
         {
-            return;
+            await _connection.CloseAsync(timeout).ConfigureAwait(false);
         }
-
-        await _objects.CloseAsync(timeout, "load done").ConfigureAwait(false);
-        _objects.Socket.Dispose();
-        _objects.ReleaseBuffers();
     }
 }

@@ -1,25 +1,13 @@
-using System.Net.WebSockets;
-using ScaleChat.Protocol;
-using ScaleChat.Protocol.Frames;
-
 namespace ScaleChat.LoadTest.Clients;
 
-/// <summary>Called for each object of each frame a load client receives, on its receive loop.</summary>
-internal delegate void LoadObjectHandler(LoadClient client, ReadOnlySpan<byte> json);
-
 /// <summary>
-/// One simulated client: a <see cref="ClientWebSocket"/> whose objects the protocol's
-/// <see cref="ObjectSocket"/> carries (zero-byte reads, so an idle client holds no buffer; writes
-/// batched while one is in progress). No task per message and none per idle client but its
-/// pending receive.
+/// One simulated client: its place in the plan, its state, and its connection (lean by default,
+/// <see cref="FullConnection"/> as the fallback). No task per message and none per idle client
+/// but its pending receive.
 /// </summary>
 internal sealed partial class LoadClient
 {
-    // Version 1 batches objects up to a frame of 60,000 bytes (under the server's default 65,536).
-    private const int MaxBatchFrameBytes = 60_000;
-
-    private ClientWebSocket? _socket;
-    private ObjectSocket? _objects;
+    private ILoadConnection? _connection;
 
     public LoadClient(int local, int global, int room, int slot, string name)
     {
@@ -54,43 +42,23 @@ internal sealed partial class LoadClient
     /// <summary>Completed by the server's <c>welcome</c> (version 1).</summary>
     public TaskCompletionSource Welcome { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    /// <summary>Opens the WebSocket; version 1 asks for the <c>scalechat.v1</c> subprotocol.</summary>
-    public async Task ConnectAsync(Uri url, HttpMessageInvoker invoker, bool legacy, CancellationToken cancellationToken)
+    /// <summary>
+    /// Opens the connection: the lean path for ws://, the full one when asked for or for wss://;
+    /// version 1 asks for the <c>scalechat.v1</c> subprotocol.
+    /// </summary>
+    public async Task ConnectAsync(Uri url, SourceAddresses sources, bool legacy, ReceivePath path, CancellationToken cancellationToken)
     {
-        var socket = new ClientWebSocket();
-        try
-        {
-            socket.Options.KeepAliveInterval = TimeSpan.Zero;
-            if (!legacy)
-            {
-                socket.Options.AddSubProtocol(ProtocolConstants.SubprotocolV1);
-            }
-
-            await socket.ConnectAsync(url, invoker, cancellationToken).ConfigureAwait(false);
-            if (!legacy && socket.SubProtocol != ProtocolConstants.SubprotocolV1)
-            {
-                throw new WebSocketException(WebSocketError.UnsupportedProtocol, $"the server did not accept {ProtocolConstants.SubprotocolV1}");
-            }
-
-            _socket = socket;
-            _objects = new ObjectSocket(socket) { MaxFrameBytes = OneObjectPerFrame ? 0 : MaxBatchFrameBytes };
-        }
-        catch
-        {
-            socket.Dispose();
-            throw;
-        }
+        _connection = path == ReceivePath.Lean && url.Scheme == "ws"
+            ? await LeanConnection.ConnectAsync(url, sources, legacy, cancellationToken).ConfigureAwait(false)
+            : await FullConnection.ConnectAsync(url, sources.Invoker, legacy, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The close code the server sent, or null when the connection failed without one.</summary>
-    public int? CloseStatus => (int?)_socket?.CloseStatus;
+    public int? CloseStatus => _connection?.CloseStatus;
 
     /// <summary>
     /// Queues one object (compact JSON, no newline); it goes out with whatever else is queued, on
     /// the thread pool, so the scheduler never waits on a socket.
     /// </summary>
-    public void Send(ReadOnlySpan<byte> json) => _objects!.Enqueue(json);
-
-    /// <summary>True for legacy clients: every object goes in a frame of its own.</summary>
-    public bool OneObjectPerFrame { get; init; }
+    public void Send(ReadOnlySpan<byte> json) => _connection!.Send(json);
 }

@@ -86,7 +86,7 @@ public sealed record Report
             Disconnects = result.Closes.Values.Sum(),
             ErrorsByCode = result.Errors,
             ClosesByCode = result.Closes,
-            Generator = new GeneratorReport(Environment.ProcessorCount, result.CpuPercentMean, result.CpuPercentMax, lateness, saturated),
+            Generator = new GeneratorReport(Environment.ProcessorCount, result.CpuPercentMean, result.CpuPercentMax, lateness, saturated) { WorkerCores = result.WorkerCores },
             Warnings = warnings,
         };
         return settings.Slo is { } text && ScaleChat.LoadTest.Workload.Slo.TryParse(text, out _) is { } slo ? report with { Slo = SloReport.Evaluate(slo, report) } : report;
@@ -133,17 +133,25 @@ public sealed record WorkloadReport
     public int SourceAddresses { get; init; }
     public bool Tokens { get; init; }
 
+    /// <summary>How the clients read: <c>lean</c>, or <c>full</c> (asked for, or for wss://).</summary>
+    public string Receive { get; init; } = "lean";
+
     public static WorkloadReport From(LoadSettings s) => new()
     {
         Clients = s.Clients, Rooms = s.Rooms, ClientsPerRoom = s.ClientsPerRoom, Publishers = s.Publishers, Rate = s.Rate,
         RatePerPublisher = Math.Round(s.RatePerPublisher, 3), SizeMin = s.SizeMin, SizeMax = s.SizeMax, Private = s.PrivateShare,
         Ramp = s.Ramp, WarmupSeconds = s.Warmup.TotalSeconds, DurationSeconds = s.Duration.TotalSeconds, DrainSeconds = s.Drain.TotalSeconds,
         Legacy = s.Legacy, Workers = s.Workers, SourceAddresses = s.SourceAddresses, Tokens = s.TokenSecret is not null,
+        Receive = s.Receive == ScaleChat.LoadTest.Clients.ReceivePath.Lean && s.Url.Scheme == "ws" ? "lean" : "full",
     };
 }
 
 /// <summary>The generator's own health: a saturated generator is reported, not blamed on the server.</summary>
-public sealed record GeneratorReport(int Cores = 0, double CpuPercentMean = 0, double CpuPercentMax = 0, LatencySummary? SchedulerLateMs = null, bool Saturated = false);
+public sealed record GeneratorReport(int Cores = 0, double CpuPercentMean = 0, double CpuPercentMax = 0, LatencySummary? SchedulerLateMs = null, bool Saturated = false)
+{
+    /// <summary>With <c>--workers</c>: the core each worker was pinned to (<c>any</c> when there were too few cores).</summary>
+    public List<string> WorkerCores { get; init; } = [];
+}
 
 /// <summary>One SLO term and how the run did against it.</summary>
 public sealed record SloCheck(string Term, string Metric, double Actual, bool Passed);

@@ -14,7 +14,7 @@ public sealed partial class LoadRunner
     private const int MaxHandshakesInFlight = 256;
 
     // Opens the connections at the ramp rate (this slice's share of it), each to its room's endpoint.
-    private async Task ConnectAllAsync(HttpMessageInvoker invoker, CancellationToken cancellationToken)
+    private async Task ConnectAllAsync(SourceAddresses sources, CancellationToken cancellationToken)
     {
         var perSecond = _settings.Ramp / _settings.SliceCount;
         var start = Stopwatch.GetTimestamp();
@@ -27,7 +27,7 @@ public sealed partial class LoadRunner
             for (; next < due; next++)
             {
                 await inFlight.WaitAsync(cancellationToken).ConfigureAwait(false);
-                connecting.Add(ConnectOneAsync(_clients[next], invoker, inFlight, cancellationToken));
+                connecting.Add(ConnectOneAsync(_clients[next], sources, inFlight, cancellationToken));
             }
 
             if (next < _clients.Length)
@@ -45,7 +45,7 @@ public sealed partial class LoadRunner
         return new Uri($"{url.GetLeftPart(UriPartial.Path).TrimEnd('/')}/{Plan.RoomName(room)}{url.Query}");
     }
 
-    private async Task ConnectOneAsync(LoadClient client, HttpMessageInvoker invoker, SemaphoreSlim inFlight, CancellationToken cancellationToken)
+    private async Task ConnectOneAsync(LoadClient client, SourceAddresses sources, SemaphoreSlim inFlight, CancellationToken cancellationToken)
     {
         _counters.Attempted();
         var started = Stopwatch.GetTimestamp();
@@ -53,7 +53,7 @@ public sealed partial class LoadRunner
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             timeout.CancelAfter(ConnectTimeout);
-            await client.ConnectAsync(RoomUrl(client.Room), invoker, _settings.Legacy, timeout.Token).ConfigureAwait(false);
+            await client.ConnectAsync(RoomUrl(client.Room), sources, _settings.Legacy, _settings.Receive, timeout.Token).ConfigureAwait(false);
             _ = ReceiveAsync(client);
             if (!_settings.Legacy)
             {
@@ -73,7 +73,7 @@ public sealed partial class LoadRunner
                 }
             }
         }
-        catch (Exception ex) when (ex is WebSocketException or HttpRequestException or OperationCanceledException or LoadException or IOException)
+        catch (Exception ex) when (ex is WebSocketException or HttpRequestException or OperationCanceledException or LoadException or IOException or System.Net.Sockets.SocketException)
         {
             if (!cancellationToken.IsCancellationRequested)
             {
@@ -114,7 +114,7 @@ public sealed partial class LoadRunner
         }
     }
 
-    private void OnObject(LoadClient client, ReadOnlySpan<byte> json)
+    private void OnObject(LoadClient client, ReadOnlySpan<byte> json, long receivedTicks)
     {
         if (!LoadObjectReader.TryRead(json, _settings.Legacy, out var o))
         {
@@ -126,7 +126,12 @@ public sealed partial class LoadRunner
         {
             case ServerObjectKind.Message when o.MessageIndex >= 0:
                 _counters.Delivered();
-                _tracker.Received(client, o.MessageIndex, Stopwatch.GetTimestamp());
+                _tracker.Received(client, o.MessageIndex, receivedTicks);
+                if (_raw is not null && o.MessageIndex >= _plan.WarmupMessages && o.MessageIndex < _plan.TotalMessages)
+                {
+                    _raw.Received(o.MessageIndex, _plan.ClientIndexes[_plan.SenderOf(o.MessageIndex)], client.Global, receivedTicks);
+                }
+
                 break;
             case ServerObjectKind.Ack:
                 _counters.Acked();

@@ -36,6 +36,11 @@ public sealed partial class LoadRunner
         _sendBuffer ??= new byte[_settings.SizeMax + 512];
         var length = Encode(_sendBuffer, k, _plan.SizeOf(k), sender, to, _settings.Legacy);
         _tracker.Sending(k, expected);
+        if (k >= _plan.WarmupMessages)
+        {
+            _raw?.Sent(k, sender.Global, _tracker.ScheduledTicks(k));
+        }
+
         _counters.SentOne();
         sender.Send(_sendBuffer.AsSpan(0, length));
     }

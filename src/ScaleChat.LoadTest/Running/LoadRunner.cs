@@ -23,6 +23,7 @@ public sealed partial class LoadRunner
     private readonly Action<Sample>? _onSample;
     private readonly List<Sample> _samples = [];
     private Scheduler? _scheduler;
+    private RawEventLog? _raw;
     private volatile string _phase = "connect";
     private volatile bool _stopping;
     private long _peakConnected;
@@ -39,10 +40,7 @@ public sealed partial class LoadRunner
         for (var local = 0; local < _clients.Length; local++)
         {
             var global = _plan.ClientIndexes[local];
-            _clients[local] = new LoadClient(local, global, _plan.RoomOf(global), _plan.SlotOf(global), _plan.NameOf(global))
-            {
-                OneObjectPerFrame = settings.Legacy,
-            };
+            _clients[local] = new LoadClient(local, global, _plan.RoomOf(global), _plan.SlotOf(global), _plan.NameOf(global));
         }
     }
 
@@ -54,7 +52,8 @@ public sealed partial class LoadRunner
 
     public async Task<RunResult> RunAsync(CancellationToken cancellationToken)
     {
-        using var invoker = SourceAddressHandler.Create(_settings.SourceAddresses);
+        using var sources = new SourceAddresses(_settings.SourceAddresses);
+        using var raw = _raw = _settings.RawFile is { } rawFile ? new RawEventLog(rawFile) : null;
         using var sampling = new CancellationTokenSource();
         var started = Stopwatch.GetTimestamp();
         var sampler = SampleLoopAsync(started, sampling.Token);
@@ -62,7 +61,7 @@ public sealed partial class LoadRunner
         var measuredTo = 0L;
         try
         {
-            await ConnectAllAsync(invoker, cancellationToken).ConfigureAwait(false);
+            await ConnectAllAsync(sources, cancellationToken).ConfigureAwait(false);
             if (!cancellationToken.IsCancellationRequested && _plan.TotalMessages > 0)
             {
                 var start = Stopwatch.GetTimestamp() + (Stopwatch.Frequency / 100);

@@ -53,6 +53,9 @@ public sealed record RunResult
 
     public List<string> Warnings { get; init; } = [];
 
+    /// <summary>With workers: the core each was pinned to, or <c>any</c>; empty for a run in one process.</summary>
+    public List<string> WorkerCores { get; init; } = [];
+
     public long Lost => Deliveries.Lost;
 
     /// <summary>One result for several workers: counters summed, histograms merged, samples merged second by second.</summary>

@@ -11,6 +11,7 @@ namespace ScaleChat.LoadTest.Running;
 internal sealed class Scheduler(long total, Func<long, long> dueTicks, Action<long> send)
 {
     private static readonly long SleepThreshold = Stopwatch.Frequency * 3 / 2000;
+    private static readonly long SpinThreshold = Stopwatch.Frequency / 20_000;
 
     public IntervalRecorder Lateness { get; } = new();
 
@@ -48,9 +49,17 @@ internal sealed class Scheduler(long total, Func<long, long> dueTicks, Action<lo
                     break;
                 }
 
-                // Sleep while far from the due time; yield for the last millisecond or so, since
-                // a sleep may overshoot by one.
-                if (remaining > SleepThreshold)
+                // On Linux, one sleep of microsecond resolution (it wakes some 60 µs late, where
+                // Thread.Sleep wakes up to a millisecond late and yielding hands the core to the
+                // receive threads); elsewhere sleep while far from the due time, then yield.
+                if (PreciseSleep.Available)
+                {
+                    if (remaining > SpinThreshold)
+                    {
+                        PreciseSleep.Microseconds(remaining * 1_000_000 / Stopwatch.Frequency);
+                    }
+                }
+                else if (remaining > SleepThreshold)
                 {
                     Thread.Sleep((int)Math.Max(1, (remaining * 1000 / Stopwatch.Frequency) - 1));
                 }

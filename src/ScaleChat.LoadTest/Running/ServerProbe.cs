@@ -17,20 +17,20 @@ public static class ServerProbe
     public static async Task<ProtocolLimits?> ProbeAsync(LoadSettings settings, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(settings);
-        using var invoker = SourceAddressHandler.Create(1);
+        using var sources = new SourceAddresses(1);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(TimeSpan.FromSeconds(10));
         var client = new LoadClient(0, 0, 0, 0, $"ld{settings.RunTag}-probe");
         try
         {
-            await client.ConnectAsync(settings.Url, invoker, settings.Legacy, timeout.Token).ConfigureAwait(false);
+            await client.ConnectAsync(settings.Url, sources, settings.Legacy, settings.Receive, timeout.Token).ConfigureAwait(false);
             if (settings.Legacy)
             {
                 return null;
             }
 
             var welcome = new TaskCompletionSource<ProtocolLimits>(TaskCreationOptions.RunContinuationsAsynchronously);
-            var loop = client.ReceiveLoopAsync((_, json) =>
+            var loop = client.ReceiveLoopAsync((_, json, _) =>
             {
                 if (LoadObjectReader.TryRead(json, legacy: false, out var o) && o.Kind == ServerObjectKind.Welcome)
                 {
@@ -50,7 +50,7 @@ public static class ServerProbe
             return welcome.Task.IsCompleted ? await welcome.Task.ConfigureAwait(false)
                 : throw new LoadException($"the server at {settings.Url} closed the connection before its welcome (close code {client.CloseStatus?.ToString() ?? "none"})");
         }
-        catch (Exception ex) when (ex is WebSocketException or HttpRequestException or OperationCanceledException or TimeoutException or IOException)
+        catch (Exception ex) when (ex is WebSocketException or HttpRequestException or OperationCanceledException or TimeoutException or IOException or System.Net.Sockets.SocketException)
         {
             if (cancellationToken.IsCancellationRequested)
             {

@@ -27,16 +27,18 @@ public sealed class WorkerPool(WorkerLauncher launcher, TextWriter output)
         var lastError = new string?[count];
         var emitted = 0;
         var processes = new List<Process>();
+        var cores = WorkerAffinity.Plan(count);
         var bound = TimeSpan.FromSeconds((settings.Clients / settings.Ramp) + 60) + settings.Warmup + settings.Duration + settings.Drain;
         try
         {
             var reading = new List<Task>();
             for (var i = 0; i < count; i++)
             {
-                var slice = settings with { SliceIndex = i, SliceCount = count, Workers = 1, ReportDir = null, Slo = null, Search = null };
+                var slice = settings with { RawFile = RawPart(settings.RawFile, i), SliceIndex = i, SliceCount = count, Workers = 1, ReportDir = null, Slo = null, Search = null };
                 var process = Process.Start(launcher.StartInfo(JsonSerializer.Serialize(slice, LoadJsonContext.Default.LoadSettings)))
                     ?? throw new LoadException($"could not start worker {i}");
                 processes.Add(process);
+                cores[i] = WorkerAffinity.Pin(process, cores[i]);
                 var index = i;
                 reading.Add(ReadLinesAsync(process.StandardOutput, line =>
                 {
@@ -98,8 +100,38 @@ public sealed class WorkerPool(WorkerLauncher launcher, TextWriter output)
             }
         }
 
+        if (settings.RawFile is { } raw)
+        {
+            await JoinRawPartsAsync(raw, count, cancellationToken).ConfigureAwait(false);
+        }
+
         var merged = RunResult.Merge([.. results.Select(r => r!)]);
-        return merged with { ServerLimits = limits, Warnings = [.. warnings.Union(merged.Warnings)] };
+        return merged with
+        {
+            ServerLimits = limits, Warnings = [.. warnings.Union(merged.Warnings)],
+            WorkerCores = [.. cores.Select(c => c is { } core ? core.ToString(System.Globalization.CultureInfo.InvariantCulture) : "any")],
+        };
+    }
+
+    private static string? RawPart(string? raw, int worker) => raw is null ? null : $"{raw}.part{worker}";
+
+    // One file, as a single process writes it: the workers' parts one after another.
+    private static async Task JoinRawPartsAsync(string raw, int count, CancellationToken cancellationToken)
+    {
+        await using var joined = new FileStream(raw, FileMode.Create, FileAccess.Write);
+        for (var i = 0; i < count; i++)
+        {
+            var part = RawPart(raw, i)!;
+            if (File.Exists(part))
+            {
+                await using (var input = File.OpenRead(part))
+                {
+                    await input.CopyToAsync(joined, cancellationToken).ConfigureAwait(false);
+                }
+
+                File.Delete(part);
+            }
+        }
     }
 
     private static async Task ReadLinesAsync(StreamReader reader, Action<string> onLine)

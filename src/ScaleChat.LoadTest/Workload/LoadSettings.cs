@@ -1,4 +1,5 @@
 using ScaleChat.Client;
+using ScaleChat.LoadTest.Clients;
 
 namespace ScaleChat.LoadTest.Workload;
 
@@ -47,6 +48,9 @@ public sealed record LoadSettings
     /// <summary>Speak the legacy scale-chat format (no subprotocol) instead of version 1.</summary>
     public bool Legacy { get; init; }
 
+    /// <summary>How the simulated clients read: lean (the default) or the full WebSocket client, for checks and wss://.</summary>
+    public ReceivePath Receive { get; init; }
+
     /// <summary>Thresholds that decide the exit code, e.g. <c>p99&lt;50ms,loss=0</c>.</summary>
     public string? Slo { get; init; }
 
@@ -58,6 +62,9 @@ public sealed record LoadSettings
 
     /// <summary>Where report.json, report.html and timeseries.csv go, or null for none.</summary>
     public string? ReportDir { get; init; }
+
+    /// <summary>Where to write one CSV row per measured event (the original load tester's format), or null.</summary>
+    public string? RawFile { get; init; }
 
     /// <summary>Loopback source addresses (127.0.0.1, .2, ...) to spread connections over.</summary>
     public int SourceAddresses { get; init; } = 8;

@@ -76,12 +76,12 @@ public static class ServerFrames
         return FrameWriter.End();
     }
 
-    /// <summary>A chat message; <paramref name="withRef"/> for the sending connection's own copy.</summary>
-    public static byte[] Message(ChatMessage message, bool withRef = false)
+    /// <summary>A chat message; <paramref name="ref"/> only on the sending connection's own copy.</summary>
+    public static byte[] Message(ChatMessage message, MessageRef @ref = default)
     {
         ArgumentNullException.ThrowIfNull(message);
         var w = FrameWriter.Begin("message"u8);
-        WriteMessageFields(w, message, withRef);
+        WriteMessageFields(w, message, @ref);
         return FrameWriter.End();
     }
 
@@ -245,7 +245,7 @@ public static class ServerFrames
         DateTimeOffset.FromUnixTimeMilliseconds(unixMilliseconds).UtcDateTime
             .ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
 
-    private static void WriteMessageFields(Utf8JsonWriter w, ChatMessage message, bool withRef)
+    private static void WriteMessageFields(Utf8JsonWriter w, ChatMessage message, MessageRef @ref)
     {
         if (message.Room is not null)
         {
@@ -265,10 +265,7 @@ public static class ServerFrames
 
         w.WriteString("id"u8, message.Id);
         w.WriteNumber("ts"u8, message.Timestamp);
-        if (withRef)
-        {
-            message.Ref.WriteTo(w);
-        }
+        @ref.WriteTo(w);
 
         if (message.Legacy)
         {

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using ScaleChat.Backplane;
 using ScaleChat.Protocol;
 
 namespace ScaleChat.Server.Backplane;
@@ -9,7 +10,7 @@ namespace ScaleChat.Server.Backplane;
 /// all rooms (the least recently active rooms lose theirs first), and a room with no members and
 /// no history is forgotten, so that no pattern of joins and leaves makes memory grow.
 /// </summary>
-public sealed class InMemoryBackplane(string nodeId, int historySize, long historyBudgetBytes = long.MaxValue) : IBackplane, IHistorySize
+public sealed class InMemoryBackplane(int historySize, long historyBudgetBytes = long.MaxValue) : IBackplane, IRoomStreams, IPresence, IUserRouting
 {
     // A budget of nothing keeps no history at all, rather than evicting after every message.
     private readonly int _historySize = historyBudgetBytes == 0 ? 0 : historySize;
@@ -18,11 +19,15 @@ public sealed class InMemoryBackplane(string nodeId, int historySize, long histo
     private readonly Lock _evicting = new();
     private long _historyBytes;
     private IBackplaneHandler? _handler;
+    private string _nodeId = "";
 
     /// <inheritdoc />
     public bool IsReady => _handler is not null;
 
     /// <inheritdoc />
+    public HistoryFigures History => new(HistoryMessages, Volatile.Read(ref _historyBytes));
+
+    /// <summary>Messages held in every room's history (a moment's snapshot).</summary>
     public long HistoryMessages
     {
         get
@@ -40,17 +45,15 @@ public sealed class InMemoryBackplane(string nodeId, int historySize, long histo
         }
     }
 
-    /// <inheritdoc />
-    public long HistoryBytes => Volatile.Read(ref _historyBytes);
-
     /// <summary>Rooms this backplane holds anything for (members, presence or history).</summary>
     public int RoomCount => _rooms.Count;
 
     /// <inheritdoc />
-    public Task StartAsync(IBackplaneHandler handler, CancellationToken cancellationToken)
+    public Task StartAsync(BackplaneNode node, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(handler);
-        _handler = handler;
+        ArgumentNullException.ThrowIfNull(node);
+        _nodeId = node.NodeId;
+        _handler = node.Handler;
         return Task.CompletedTask;
     }
 
@@ -89,13 +92,13 @@ public sealed class InMemoryBackplane(string nodeId, int historySize, long histo
     }
 
     /// <inheritdoc />
-    public ValueTask<ChatMessage> PublishAsync(ChatMessage message)
+    public ValueTask<Envelope> PublishAsync(Envelope envelope)
     {
-        ArgumentNullException.ThrowIfNull(message);
-        ArgumentNullException.ThrowIfNull(message.Room);
+        ArgumentNullException.ThrowIfNull(envelope);
+        var room = envelope.Message.Room ?? throw new ArgumentException("a room message needs a room", nameof(envelope));
         while (true)
         {
-            var stream = Stream(message.Room);
+            var stream = Stream(room);
             lock (stream)
             {
                 if (stream.Removed)
@@ -104,10 +107,10 @@ public sealed class InMemoryBackplane(string nodeId, int historySize, long histo
                 }
 
                 // Deliver under the lock: that is what keeps every member's copy in seq order.
-                message = message with { Seq = stream.History.LastSeq + 1 };
-                Interlocked.Add(ref _historyBytes, stream.History.Add(message));
+                envelope = envelope.WithSeq(stream.History.LastSeq + 1);
+                Interlocked.Add(ref _historyBytes, stream.History.Add(envelope.Message));
                 stream.LastActive = Environment.TickCount64;
-                _handler?.OnRoomMessage(message);
+                _handler?.OnRoomMessage(envelope);
                 break;
             }
         }
@@ -117,7 +120,7 @@ public sealed class InMemoryBackplane(string nodeId, int historySize, long histo
             Evict();
         }
 
-        return ValueTask.FromResult(message);
+        return ValueTask.FromResult(envelope);
     }
 
     /// <inheritdoc />
@@ -185,9 +188,9 @@ public sealed class InMemoryBackplane(string nodeId, int historySize, long histo
     public ValueTask<bool> IsUserOnlineAsync(string user) => ValueTask.FromResult(_users.ContainsKey(user));
 
     /// <inheritdoc />
-    public ValueTask PublishPrivateAsync(ChatMessage message)
+    public ValueTask PublishPrivateAsync(Envelope envelope)
     {
-        _handler?.OnPrivateMessage(message);
+        _handler?.OnPrivateMessage(envelope);
         return ValueTask.CompletedTask;
     }
 
@@ -212,7 +215,7 @@ public sealed class InMemoryBackplane(string nodeId, int historySize, long histo
 
         if (added)
         {
-            _handler?.OnPresence(room, user, joined: true, nodeId, connectionId);
+            _handler?.OnPresence(room, user, joined: true, _nodeId, connectionId);
         }
 
         return ValueTask.CompletedTask;
@@ -235,7 +238,7 @@ public sealed class InMemoryBackplane(string nodeId, int historySize, long histo
 
         if (removed)
         {
-            _handler?.OnPresence(room, user, joined: false, nodeId, connectionId);
+            _handler?.OnPresence(room, user, joined: false, _nodeId, connectionId);
         }
 
         return ValueTask.CompletedTask;

@@ -1,3 +1,4 @@
+using ScaleChat.Backplane;
 using System.Security.Cryptography;
 using System.Text;
 

@@ -2,7 +2,7 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
-using ScaleChat.Server.Backplane;
+using ScaleChat.Backplane;
 
 namespace ScaleChat.Server.Hosting;
 

@@ -9,6 +9,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Console;
 using Microsoft.Extensions.Options;
 using ScaleChat.Protocol;
+using ScaleChat.Backplane;
 using ScaleChat.Server.Backplane;
 using ScaleChat.Server.Hub;
 using ScaleChat.Server.Identity;
@@ -110,9 +111,14 @@ public static partial class ScaleChatServer
         services.AddSingleton<UpgradePolicy>();
         services.AddSingleton(new TokenValidator(options.Auth));
         services.TryAddSingleton(TimeProvider.System);
-        services.AddSingleton<INameHolds>(sp => new InMemoryNameHolds(sp.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton<INameHolds>(sp => new InMemoryNameHolds(sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<AdminListener>();
-        services.AddSingleton<IBackplane>(sp => new InMemoryBackplane(sp.GetRequiredService<NodeIdentity>().Id, options.HistorySize, options.HistoryBudgetBytes));
+        // The single-node default, unless a plug-in registered another backplane before or after this.
+        services.TryAddSingleton(_ => new InMemoryBackplane(options.HistorySize, options.HistoryBudgetBytes));
+        services.TryAddSingleton<IBackplane>(sp => sp.GetRequiredService<InMemoryBackplane>());
+        services.TryAddSingleton<IRoomStreams>(sp => sp.GetRequiredService<InMemoryBackplane>());
+        services.TryAddSingleton<IPresence>(sp => sp.GetRequiredService<InMemoryBackplane>());
+        services.TryAddSingleton<IUserRouting>(sp => sp.GetRequiredService<InMemoryBackplane>());
         services.AddSingleton<ChatHub>();
         services.AddHostedService<ChatHubLifetime>();
         services.Configure<HostOptions>(host => host.ShutdownTimeout = options.ShutdownTimeout + options.CloseTimeout);
@@ -157,15 +163,10 @@ internal sealed partial class ChatHubLifetime(
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        if (options.Redis is not null && backplane is InMemoryBackplane)
-        {
-            throw new InvalidOperationException("ScaleChat:Redis is set but this host has no Redis backplane registered (AddScaleChatRedis)");
-        }
-
         // The metrics exporters started before this service: give them every usual series from zero.
         hub.Metrics.Initialize();
         hub.BackplaneMetrics.Initialize();
-        await backplane.StartAsync(hub, cancellationToken);
+        await backplane.StartAsync(new BackplaneNode(node.Id, hub), cancellationToken);
         _upkeep = hub.RunIdentityUpkeepAsync(_stopping.Token);
         lifetime.ApplicationStopping.Register(() =>
         {

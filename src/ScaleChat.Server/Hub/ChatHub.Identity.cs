@@ -29,7 +29,7 @@ internal sealed partial class ChatHub
         connection.BindUser(user, nameKey);
         if (AddUserConnection(user, connection))
         {
-            await _backplane.AddUserAsync(user);
+            await _routing.AddUserAsync(user);
         }
 
         // Everyone starts in global, unless a token's rooms leave it out.
@@ -48,7 +48,7 @@ internal sealed partial class ChatHub
         foreach (var room in rooms)
         {
             var membership = await EnterAsync(connection, room, command.Presence);
-            joined.Add((membership, await _backplane.GetPositionAsync(room)));
+            joined.Add((membership, await _streams.GetPositionAsync(room)));
         }
 
         connection.TryEnqueue(ServerFrames.Welcome(user, connection.Session, nameKey, NodeId, _options.Limits,

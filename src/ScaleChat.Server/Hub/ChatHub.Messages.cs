@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using ScaleChat.Backplane;
 using ScaleChat.Protocol;
 using ScaleChat.Protocol.Frames;
 using ScaleChat.Server.Connections;
@@ -16,7 +17,7 @@ internal sealed partial class ChatHub
         }
 
         var started = Stopwatch.GetTimestamp();
-        var accepted = await _backplane.PublishAsync(NewMessage(connection, command.Room, null, connection.User!, command.Text!, command.Ref));
+        var accepted = (await _streams.PublishAsync(NewEnvelope(connection, command.Room, null, connection.User!, command.Text!, command.Ref))).Message;
         BackplaneMetrics.Published(started, isPrivate: false);
         Metrics.MessageAccepted(legacy: false, isPrivate: false);
         connection.TryEnqueue(ServerFrames.Ack(command.Ref, accepted.Id, accepted.Seq));
@@ -25,60 +26,70 @@ internal sealed partial class ChatHub
     private async ValueTask SendPrivateAsync(Connection connection, ClientCommand command)
     {
         var to = command.To!;
-        if (!await _backplane.IsUserOnlineAsync(to))
+        if (!await _routing.IsUserOnlineAsync(to))
         {
             Metrics.Rejected(ErrorCodes.NoSuchUser);
             connection.TryEnqueue(ServerFrames.Error(ErrorCodes.NoSuchUser, $"'{to}' is not online", command.Ref));
             return;
         }
 
-        var message = NewMessage(connection, null, to, connection.User!, command.Text!, command.Ref);
+        var envelope = NewEnvelope(connection, null, to, connection.User!, command.Text!, command.Ref);
         var started = Stopwatch.GetTimestamp();
-        await _backplane.PublishPrivateAsync(message);
+        await _routing.PublishPrivateAsync(envelope);
         BackplaneMetrics.Published(started, isPrivate: true);
         Metrics.MessageAccepted(legacy: false, isPrivate: true);
-        connection.TryEnqueue(ServerFrames.Ack(command.Ref, message.Id, 0));
+        connection.TryEnqueue(ServerFrames.Ack(command.Ref, envelope.Message.Id, 0));
     }
 
     /// <summary>Publishes a legacy client's frame to the room its URL named.</summary>
     public async ValueTask SendLegacyAsync(Connection connection, LegacyFrame frame)
     {
         var room = connection.LegacyRoom!;
-        var message = NewMessage(connection, room, null, frame.Sender, frame.Text, default) with { Legacy = true, Echo = frame.Echo };
+        var envelope = NewEnvelope(connection, room, null, frame.Sender, frame.Text, default);
+        envelope = envelope with { Message = envelope.Message with { Legacy = true, Echo = frame.Echo } };
         var started = Stopwatch.GetTimestamp();
-        await _backplane.PublishAsync(message);
+        await _streams.PublishAsync(envelope);
         BackplaneMetrics.Published(started, isPrivate: false);
         Metrics.MessageAccepted(legacy: true, isPrivate: false);
     }
 
-    private ChatMessage NewMessage(Connection connection, string? room, string? to, string from, string text, MessageRef @ref) => new()
+    private Envelope NewEnvelope(Connection connection, string? room, string? to, string from, string text, MessageRef @ref)
     {
-        Room = room,
-        To = to,
-        From = from,
-        Text = text,
-        Id = NextMessageId(),
-        Timestamp = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
-        OriginNode = NodeId,
-        OriginConnection = connection.Id,
-        Ref = @ref,
-        ReceivedTimestamp = connection.ReceivedTimestamp,
-    };
+        var now = _time.GetUtcNow();
+        return new Envelope
+        {
+            Message = new ChatMessage
+            {
+                Room = room,
+                To = to,
+                From = from,
+                Text = text,
+                Id = NextMessageId(),
+                Timestamp = now.ToUnixTimeMilliseconds(),
+            },
+            OriginNode = NodeId,
+            OriginConnection = connection.Id,
+            Ref = @ref,
+            AcceptedAt = Envelope.UnixMicroseconds(now),
+            ReceivedTimestamp = connection.ReceivedTimestamp,
+        };
+    }
 
     /// <summary>
     /// The fan-out: encode once per shape (version 1, the sender's own copy with its ref, legacy)
     /// and queue the same bytes to every local member. Never waits on a socket.
     /// </summary>
-    public void OnRoomMessage(ChatMessage message)
+    public void OnRoomMessage(Envelope envelope)
     {
         var started = Stopwatch.GetTimestamp();
+        var message = envelope.Message;
         var room = _rooms.Get(message.Room!);
         if (room is null)
         {
             return;
         }
 
-        var originHere = message.OriginNode == NodeId;
+        var originHere = envelope.OriginNode == NodeId;
         BackplaneMetrics.Received(message, remote: !originHere);
         byte[]? shared = null, own = null, legacy = null;
         var members = room.Members;
@@ -94,7 +105,7 @@ internal sealed partial class ChatHub
             }
             else
             {
-                frame = originHere && connection.Id == message.OriginConnection ? own ??= ServerFrames.Message(message, withRef: true)
+                frame = originHere && connection.Id == envelope.OriginConnection ? own ??= ServerFrames.Message(message, envelope.Ref)
                     : shared ??= ServerFrames.Message(message);
             }
 
@@ -102,13 +113,14 @@ internal sealed partial class ChatHub
         }
 
         Metrics.Delivered(members.Length - legacyMembers, isPrivate: false, legacyMembers);
-        Metrics.FanOut(started, message);
+        Metrics.FanOut(started, envelope);
     }
 
     /// <summary>Delivers a private message to every local connection of its addressee and of its sender.</summary>
-    public void OnPrivateMessage(ChatMessage message)
+    public void OnPrivateMessage(Envelope envelope)
     {
-        var originHere = message.OriginNode == NodeId;
+        var message = envelope.Message;
+        var originHere = envelope.OriginNode == NodeId;
         BackplaneMetrics.Received(message, remote: !originHere);
         byte[]? shared = null, own = null;
         var recipients = _users.Get(message.To!) ?? [];
@@ -119,8 +131,8 @@ internal sealed partial class ChatHub
 
         foreach (var connection in recipients)
         {
-            connection.TryEnqueue(originHere && connection.Id == message.OriginConnection
-                ? own ??= ServerFrames.Message(message, withRef: true)
+            connection.TryEnqueue(originHere && connection.Id == envelope.OriginConnection
+                ? own ??= ServerFrames.Message(message, envelope.Ref)
                 : shared ??= ServerFrames.Message(message));
         }
 

@@ -12,7 +12,7 @@ internal sealed partial class ChatHub
         if (connection.Rooms.ContainsKey(room))
         {
             // Already in: answer with where the room stands; nothing is replayed twice.
-            var current = await _backplane.GetPositionAsync(room);
+            var current = await _streams.GetPositionAsync(room);
             connection.TryEnqueue(ServerFrames.Joined(room, current, command.HasAfter ? false : null));
             return;
         }
@@ -25,7 +25,7 @@ internal sealed partial class ChatHub
         }
 
         var membership = await EnterAsync(connection, room, command.Presence);
-        if (command.HasAfter && await _backplane.RecoverAsync(room, command.AfterSeq, command.AfterEpoch!) is { } recovered
+        if (command.HasAfter && await _streams.RecoverAsync(room, command.AfterSeq, command.AfterEpoch!) is { } recovered
             && EncodeReplay(recovered.Messages) is { } replay)
         {
             connection.TryEnqueue(ServerFrames.Joined(room, recovered.Position, recovered: true));
@@ -38,7 +38,7 @@ internal sealed partial class ChatHub
             return;
         }
 
-        var position = await _backplane.GetPositionAsync(room);
+        var position = await _streams.GetPositionAsync(room);
         connection.TryEnqueue(ServerFrames.Joined(room, position, command.HasAfter ? false : null));
         membership.GoLive(position.Seq);
     }
@@ -84,7 +84,7 @@ internal sealed partial class ChatHub
             return;
         }
 
-        var messages = await _backplane.GetHistoryAsync(command.Room!, command.Before, command.Limit);
+        var messages = await _streams.GetHistoryAsync(command.Room!, command.Before, command.Limit);
         connection.TryEnqueue(ServerFrames.History(command.Room!, messages, _options.MaxAnswerBytes));
     }
 
@@ -96,7 +96,7 @@ internal sealed partial class ChatHub
             return;
         }
 
-        var members = await _backplane.GetMembersAsync(command.Room!);
+        var members = await _presence.GetMembersAsync(command.Room!);
         connection.TryEnqueue(ServerFrames.Members(command.Room!, members, _options.MaxAnswerBytes));
     }
 
@@ -105,7 +105,7 @@ internal sealed partial class ChatHub
     {
         connection.LegacyRoom = room;
         var membership = await EnterAsync(connection, room, presence: false);
-        membership.GoLive((await _backplane.GetPositionAsync(room)).Seq);
+        membership.GoLive((await _streams.GetPositionAsync(room)).Seq);
     }
 
     /// <summary>
@@ -139,7 +139,7 @@ internal sealed partial class ChatHub
             {
                 try
                 {
-                    await _backplane.SubscribeRoomAsync(name);
+                    await _streams.SubscribeRoomAsync(name);
                     subscribing.SetResult();
                 }
                 catch (Exception ex)
@@ -152,7 +152,7 @@ internal sealed partial class ChatHub
             await room.Subscribed;
             if (userFirst)
             {
-                await _backplane.AddPresenceAsync(name, connection.User!, connection.Id);
+                await _presence.AddPresenceAsync(name, connection.User!, connection.Id);
             }
         }
         catch
@@ -187,12 +187,12 @@ internal sealed partial class ChatHub
 
         if (userLast)
         {
-            await _backplane.RemovePresenceAsync(membership.Room, membership.Connection.User!, membership.Connection.Id);
+            await _presence.RemovePresenceAsync(membership.Room, membership.Connection.User!, membership.Connection.Id);
         }
 
         if (roomEmpty)
         {
-            await _backplane.UnsubscribeRoomAsync(membership.Room);
+            await _streams.UnsubscribeRoomAsync(membership.Room);
         }
     }
 

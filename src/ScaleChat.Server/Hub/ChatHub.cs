@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 using ScaleChat.Protocol;
 using ScaleChat.Protocol.Frames;
-using ScaleChat.Server.Backplane;
+using ScaleChat.Backplane;
 using ScaleChat.Server.Connections;
 using ScaleChat.Server.Identity;
 using ScaleChat.Server.Metrics;
@@ -20,7 +20,9 @@ internal sealed partial class ChatHub : IBackplaneHandler
     private readonly Shards<Room> _rooms = new();
     private readonly Shards<Connection[]> _users = new();
     private readonly ConcurrentDictionary<long, Connection> _connections = new();
-    private readonly IBackplane _backplane;
+    private readonly IRoomStreams _streams;
+    private readonly IPresence _presence;
+    private readonly IUserRouting _routing;
     private readonly INameHolds _names;
     private readonly TokenValidator _tokens;
     private readonly TimeProvider _time;
@@ -31,10 +33,12 @@ internal sealed partial class ChatHub : IBackplaneHandler
     private int _legacyConnections;
     private (int Code, string Reason)? _closeAll;
 
-    public ChatHub(IBackplane backplane, INameHolds names, TokenValidator tokens, TimeProvider time, ChatServerOptions options,
+    public ChatHub(IRoomStreams streams, IPresence presence, IUserRouting routing, INameHolds names, TokenValidator tokens, TimeProvider time, ChatServerOptions options,
         ChatMetrics metrics, BackplaneMetrics backplaneMetrics, NodeIdentity node, ILogger<ChatHub> logger)
     {
-        _backplane = backplane;
+        _streams = streams;
+        _presence = presence;
+        _routing = routing;
         _names = names;
         _tokens = tokens;
         _time = time;
@@ -167,7 +171,7 @@ internal sealed partial class ChatHub : IBackplaneHandler
         connection.Rooms.Clear();
         if (connection.User is { } user && RemoveUserConnection(user, connection))
         {
-            await _backplane.RemoveUserAsync(user);
+            await _routing.RemoveUserAsync(user);
             if (connection.NameKey is { } key)
             {
                 // The grace period starts now: a reconnect within it keeps the name.

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
+using ScaleChat.Backplane;
 using ScaleChat.Protocol;
 using ScaleChat.Server.Connections;
 
@@ -131,16 +132,17 @@ public sealed class ChatMetrics
     }
 
     /// <summary>
-    /// One room fan-out that started at <paramref name="started"/>; a message read on this node
-    /// also records the time since its frame was received.
+    /// One room fan-out that started at <paramref name="started"/>, and the message's delivery latency:
+    /// since its frame was read when it was sent on this node, since it was accepted (by the wall
+    /// clocks of both nodes) when it came from another.
     /// </summary>
-    internal void FanOut(long started, ChatMessage message)
+    internal void FanOut(long started, Envelope envelope)
     {
         var now = Stopwatch.GetTimestamp();
         _fanOut.Record(Stopwatch.GetElapsedTime(started, now).TotalSeconds);
-        if (message.ReceivedTimestamp != 0)
+        if (envelope.SecondsSinceReceived(now, Envelope.UnixMicroseconds(DateTimeOffset.UtcNow)) is { } latency)
         {
-            _delivery.Record(Stopwatch.GetElapsedTime(message.ReceivedTimestamp, now).TotalSeconds);
+            _delivery.Record(latency);
         }
     }
 

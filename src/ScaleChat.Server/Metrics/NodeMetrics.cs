@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
-using ScaleChat.Server.Backplane;
+using ScaleChat.Backplane;
 using ScaleChat.Server.Connections;
 using ScaleChat.Server.Hosting;
 using ScaleChat.Server.Hub;
@@ -19,16 +19,16 @@ internal sealed class NodeMetrics
     private static readonly KeyValuePair<string, object?>[] Legacy = [new("protocol", "legacy")];
 
     private readonly ChatHub _hub;
-    private readonly IBackplane _backplane;
+    private readonly IRoomStreams _streams;
     private readonly Lock _trafficLock = new();
     private Traffic _lastTraffic;
     private readonly long _started = Stopwatch.GetTimestamp();
 
-    public NodeMetrics(IMeterFactory meterFactory, ChatHub hub, IBackplane backplane, ConnectionLimiter limiter)
+    public NodeMetrics(IMeterFactory meterFactory, ChatHub hub, IBackplane backplane, IRoomStreams streams, ConnectionLimiter limiter)
     {
         ArgumentNullException.ThrowIfNull(meterFactory);
         _hub = hub;
-        _backplane = backplane;
+        _streams = streams;
         var meter = meterFactory.Create(ChatMetrics.MeterName);
         meter.CreateObservableGauge(Names.ConnectionsActive, ActiveConnections, "{connection}", "Open WebSocket connections, by protocol.");
         meter.CreateObservableCounter(ChatMetrics.Names.FramesReceived, () => TrafficTotals().FramesIn, "{frame}", "WebSocket frames received.");
@@ -42,7 +42,7 @@ internal sealed class NodeMetrics
         meter.CreateObservableGauge(Names.SendQueueSize, () => SendQueues().Total, "By", "Bytes waiting in every connection's send queue.");
         meter.CreateObservableGauge(Names.SendQueueLargest, () => SendQueues().Largest, "By", "Bytes waiting in the fullest send queue.");
         meter.CreateObservableGauge(Names.HistorySize, () => HistoryMessages, "{message}", "Messages held in room history by the backplane.");
-        meter.CreateObservableGauge(Names.HistoryBytes, () => _backplane is IHistorySize history ? history.HistoryBytes : 0, "By",
+        meter.CreateObservableGauge(Names.HistoryBytes, () => _streams.History.Bytes, "By",
             "Memory that room history takes on this node (kept within ScaleChat:HistoryBudgetBytes).");
         meter.CreateObservableGauge(Names.BackplaneReady, () => backplane.IsReady ? 1L : 0L, null, "1 when the backplane can carry messages, else 0.");
         meter.CreateObservableGauge(Names.Uptime, () => Uptime.TotalSeconds, "s", "Time since this node started.");
@@ -56,7 +56,7 @@ internal sealed class NodeMetrics
 
     public TimeSpan Uptime => Stopwatch.GetElapsedTime(_started);
 
-    public long HistoryMessages => _backplane is IHistorySize history ? history.HistoryMessages : 0;
+    public long HistoryMessages => _streams.History.Messages;
 
     /// <summary>
     /// Frames, objects and bytes since start: the closed connections' total plus every open

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using ScaleChat.Protocol;
-using ScaleChat.Server.Backplane;
+using ScaleChat.Backplane;
 using ScaleChat.Server.Hosting;
 using ScaleChat.Server.Hub;
 using ScaleChat.Server.Metrics;

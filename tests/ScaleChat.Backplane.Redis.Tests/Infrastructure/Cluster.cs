@@ -21,7 +21,7 @@ public sealed class Cluster : IAsyncDisposable
 
     private IEnumerable<string> Settings(string node) =>
     [
-        $"ScaleChat:Redis={Redis}", $"ScaleChat:RedisPrefix={Prefix}", $"ScaleChat:NodeId={node}", "ScaleChat:NodeTimeout=00:00:02",
+        $"ScaleChat:Redis:Configuration={Redis}", $"ScaleChat:Redis:Prefix={Prefix}", $"ScaleChat:NodeId={node}", "ScaleChat:Redis:NodeTimeout=00:00:02",
         "ScaleChat:Limits:MessagesPerSecond=100000", "ScaleChat:Limits:Burst=100000",
         "ScaleChat:CloseTimeout=00:00:01", "ScaleChat:ShutdownTimeout=00:00:02",
     ];
@@ -37,7 +37,7 @@ public sealed class Cluster : IAsyncDisposable
     public async Task<NodeProcess> StartProcessAsync(string node)
     {
         // As an operator would start it: `scalechat serve --redis host:port ...`.
-        var process = await NodeProcess.StartAsync(["--redis", Redis, .. Settings(node).Where(s => !s.StartsWith("ScaleChat:Redis=", StringComparison.Ordinal)).Select(s => "--" + s)]);
+        var process = await NodeProcess.StartAsync(["--redis", Redis, .. Settings(node).Where(s => !s.StartsWith("ScaleChat:Redis:Configuration=", StringComparison.Ordinal)).Select(s => "--" + s)]);
         _nodes.Add(process);
         return process;
     }

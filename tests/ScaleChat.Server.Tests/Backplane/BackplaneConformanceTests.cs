@@ -1,5 +1,5 @@
+using ScaleChat.Backplane;
 using ScaleChat.Protocol;
-using ScaleChat.Server.Backplane;
 
 namespace ScaleChat.Server.Tests.Backplane;
 
@@ -7,14 +7,15 @@ namespace ScaleChat.Server.Tests.Backplane;
 /// The backplane contract, as every implementation must keep it. Each implementation's test project
 /// subclasses this once; the facts run against a fresh, started backplane.
 /// </summary>
-public abstract class BackplaneConformanceTests : IAsyncLifetime
+public abstract class BackplaneConformanceTests<TBackplane> : IAsyncLifetime
+    where TBackplane : IBackplane, IRoomStreams, IPresence, IUserRouting
 {
-    private readonly List<IBackplane> _started = [];
+    private readonly List<TBackplane> _started = [];
 
     protected static readonly TimeSpan Bound = TimeSpan.FromSeconds(10);
 
     /// <summary>A new, not yet started backplane for node <paramref name="nodeId"/>.</summary>
-    protected abstract IBackplane Create(string nodeId, int historySize);
+    protected abstract TBackplane Create(int historySize);
 
     public Task InitializeAsync() => Task.CompletedTask;
 
@@ -26,24 +27,29 @@ public abstract class BackplaneConformanceTests : IAsyncLifetime
         }
     }
 
-    protected async Task<(IBackplane Backplane, RecordingHandler Handler)> StartAsync(string nodeId = "node-a", int historySize = 100)
+    protected async Task<(TBackplane Backplane, RecordingHandler Handler)> StartAsync(string nodeId = "node-a", int historySize = 100)
     {
-        var backplane = Create(nodeId, historySize);
+        var backplane = Create(historySize);
         _started.Add(backplane);
         var handler = new RecordingHandler();
-        await backplane.StartAsync(handler, CancellationToken.None).WaitAsync(Bound);
+        await backplane.StartAsync(new BackplaneNode(nodeId, handler), CancellationToken.None).WaitAsync(Bound);
         return (backplane, handler);
     }
 
-    protected static ChatMessage Message(string room, string text, string from = "alice") => new()
+    protected static Envelope Message(string room, string text, string from = "alice", string? to = null) => new()
     {
-        Room = room,
-        From = from,
-        Text = text,
-        Id = Guid.NewGuid().ToString("N"),
-        Timestamp = 1_700_000_000_000,
+        Message = new ChatMessage
+        {
+            Room = to is null ? room : null,
+            To = to,
+            From = from,
+            Text = text,
+            Id = Guid.NewGuid().ToString("N"),
+            Timestamp = 1_700_000_000_000,
+        },
         OriginNode = "node-a",
         OriginConnection = 7,
+        AcceptedAt = 1_700_000_000_000_123,
     };
 
     [Fact]
@@ -61,12 +67,12 @@ public abstract class BackplaneConformanceTests : IAsyncLifetime
         for (var i = 1; i <= 20; i++)
         {
             var accepted = await backplane.PublishAsync(Message("dev", $"m{i}")).AsTask().WaitAsync(Bound);
-            Assert.Equal(i, accepted.Seq);
+            Assert.Equal(i, accepted.Message.Seq);
         }
 
         await RecordingHandler.WaitUntilAsync(() => handler.RoomMessages.Count >= 20, "20 messages");
-        Assert.Equal(Enumerable.Range(1, 20).Select(i => (long)i), handler.RoomMessages.Select(m => m.Seq));
-        Assert.Equal(Enumerable.Range(1, 20).Select(i => $"m{i}"), handler.RoomMessages.Select(m => m.Text));
+        Assert.Equal(Enumerable.Range(1, 20).Select(i => (long)i), handler.RoomMessages.Select(m => m.Message.Seq));
+        Assert.Equal(Enumerable.Range(1, 20).Select(i => $"m{i}"), handler.RoomMessages.Select(m => m.Message.Text));
     }
 
     [Fact]
@@ -79,14 +85,14 @@ public abstract class BackplaneConformanceTests : IAsyncLifetime
             var mine = new List<long>();
             for (var i = 0; i < 25; i++)
             {
-                mine.Add((await backplane.PublishAsync(Message("dev", $"{p}-{i}"))).Seq);
+                mine.Add((await backplane.PublishAsync(Message("dev", $"{p}-{i}"))).Message.Seq);
             }
 
             return mine;
         }))).WaitAsync(Bound);
         Assert.Equal(Enumerable.Range(1, 100).Select(i => (long)i), seqs.SelectMany(s => s).Order());
         await RecordingHandler.WaitUntilAsync(() => handler.RoomMessages.Count >= 100, "100 messages");
-        Assert.Equal(Enumerable.Range(1, 100).Select(i => (long)i), handler.RoomMessages.Select(m => m.Seq));
+        Assert.Equal(Enumerable.Range(1, 100).Select(i => (long)i), handler.RoomMessages.Select(m => m.Message.Seq));
     }
 
     [Fact]
@@ -107,7 +113,7 @@ public abstract class BackplaneConformanceTests : IAsyncLifetime
         var sent = new List<ChatMessage>();
         for (var i = 1; i <= 5; i++)
         {
-            sent.Add(await backplane.PublishAsync(Message("dev", $"m{i}")));
+            sent.Add((await backplane.PublishAsync(Message("dev", $"m{i}"))).Message);
         }
 
         var epoch = (await backplane.GetPositionAsync("dev")).Epoch;
@@ -154,18 +160,18 @@ public abstract class BackplaneConformanceTests : IAsyncLifetime
     {
         var (backplane, handler) = await StartAsync();
         await backplane.SubscribeRoomAsync("dev");
-        var legacy = Message("dev", "héllo \"quoted\"\n", from: "bob") with
+        var plain = Message("dev", "héllo \"quoted\"\n", from: "bob");
+        var legacy = plain with
         {
-            Legacy = true,
-            Echo = new LegacyEcho("\"m-1\"", "1700000000"),
+            Message = plain.Message with { Legacy = true, Echo = new LegacyEcho("\"m-1\"", "1700000000") },
             Ref = MessageRef.FromString("r-1"),
         };
         var numbered = Message("dev", "two") with { Ref = MessageRef.FromNumber(42) };
         var accepted = new[] { await backplane.PublishAsync(legacy), await backplane.PublishAsync(numbered) };
-        Assert.Equal([legacy with { Seq = 1 }, numbered with { Seq = 2 }], accepted);
+        Assert.Equal([legacy.WithSeq(1), numbered.WithSeq(2)], accepted);
         await RecordingHandler.WaitUntilAsync(() => handler.RoomMessages.Count >= 2, "2 messages");
         Assert.Equal(accepted, handler.RoomMessages);
-        Assert.Equal(accepted, await backplane.GetHistoryAsync("dev", 0, 10));
+        Assert.Equal(accepted.Select(a => a.Message), await backplane.GetHistoryAsync("dev", 0, 10));
     }
 
     [Fact]
@@ -185,7 +191,7 @@ public abstract class BackplaneConformanceTests : IAsyncLifetime
         var (backplane, handler) = await StartAsync();
         await backplane.AddUserAsync("alice");
         await backplane.AddUserAsync("carol");
-        var message = Message("x", "psst") with { Room = null, To = "carol", Ref = MessageRef.FromNumber(3) };
+        var message = Message("x", "psst", to: "carol") with { Ref = MessageRef.FromNumber(3) };
         await backplane.PublishPrivateAsync(message);
         await RecordingHandler.WaitUntilAsync(() => !handler.PrivateMessages.IsEmpty, "the private message");
         await Task.Delay(100);

@@ -3,7 +3,7 @@ using ScaleChat.Server.Backplane;
 namespace ScaleChat.Server.Tests.Backplane;
 
 /// <summary>The backplane contract, kept by the single-node default.</summary>
-public sealed class InMemoryBackplaneConformanceTests : BackplaneConformanceTests
+public sealed class InMemoryBackplaneConformanceTests : BackplaneConformanceTests<InMemoryBackplane>
 {
-    protected override IBackplane Create(string nodeId, int historySize) => new InMemoryBackplane(nodeId, historySize);
+    protected override InMemoryBackplane Create(int historySize) => new(historySize);
 }

@@ -1,23 +1,22 @@
 using System.Collections.Concurrent;
-using ScaleChat.Protocol;
-using ScaleChat.Server.Backplane;
+using ScaleChat.Backplane;
 
 namespace ScaleChat.Server.Tests.Backplane;
 
 /// <summary>An <see cref="IBackplaneHandler"/> that keeps what it is given, for tests to wait on.</summary>
 public sealed class RecordingHandler : IBackplaneHandler
 {
-    public ConcurrentQueue<ChatMessage> RoomMessages { get; } = new();
+    public ConcurrentQueue<Envelope> RoomMessages { get; } = new();
 
-    public ConcurrentQueue<ChatMessage> PrivateMessages { get; } = new();
+    public ConcurrentQueue<Envelope> PrivateMessages { get; } = new();
 
     public ConcurrentQueue<(string Room, string User, bool Joined, string Node, long Connection)> Presence { get; } = new();
 
     public ConcurrentQueue<string> Resets { get; } = new();
 
-    public void OnRoomMessage(ChatMessage message) => RoomMessages.Enqueue(message);
+    public void OnRoomMessage(Envelope envelope) => RoomMessages.Enqueue(envelope);
 
-    public void OnPrivateMessage(ChatMessage message) => PrivateMessages.Enqueue(message);
+    public void OnPrivateMessage(Envelope envelope) => PrivateMessages.Enqueue(envelope);
 
     public void OnPresence(string room, string user, bool joined, string originNode, long originConnection) =>
         Presence.Enqueue((room, user, joined, originNode, originConnection));

@@ -5,13 +5,15 @@ using ScaleChat.Protocol;
 namespace ScaleChat.Backplane.Redis;
 
 /// <summary>
-/// A <see cref="ChatMessage"/> as the nodes exchange it through Redis: compact JSON without its seq,
-/// which the publish script assigns and carries beside it.
+/// An <see cref="Envelope"/> as the nodes exchange it through Redis (and as history keeps it): compact
+/// JSON without the seq, which the publish script assigns and carries beside it, and without the
+/// origin's local receive time, which means nothing on another node.
 /// </summary>
-internal static class MessageCodec
+internal static partial class RedisWire
 {
-    public static byte[] Encode(ChatMessage message)
+    public static byte[] Encode(Envelope envelope)
     {
+        var message = envelope.Message;
         var buffer = new ArrayBufferWriter<byte>(256 + (message.Text.Length * 3));
         using (var json = new Utf8JsonWriter(buffer))
         {
@@ -34,13 +36,14 @@ internal static class MessageCodec
                 json.WriteBoolean("e", true);
             }
 
-            WriteIfSet(json, "n", message.OriginNode);
-            json.WriteNumber("c", message.OriginConnection);
-            if (message.Ref.IsNumber)
+            json.WriteString("n", envelope.OriginNode);
+            json.WriteNumber("c", envelope.OriginConnection);
+            json.WriteNumber("a", envelope.AcceptedAt);
+            if (envelope.Ref.IsNumber)
             {
-                json.WriteNumber("rn", message.Ref.Number);
+                json.WriteNumber("rn", envelope.Ref.Number);
             }
-            else if (message.Ref.Text is { } text)
+            else if (envelope.Ref.Text is { } text)
             {
                 json.WriteString("rs", text);
             }
@@ -51,11 +54,11 @@ internal static class MessageCodec
         return buffer.WrittenSpan.ToArray();
     }
 
-    public static ChatMessage Decode(ReadOnlySpan<byte> utf8, long seq)
+    public static Envelope Decode(ReadOnlySpan<byte> utf8, long seq)
     {
         var reader = new Utf8JsonReader(utf8);
         string? room = null, to = null, from = null, text = null, id = null, node = null, echoId = null, echoAt = null;
-        long timestamp = 0, connection = 0;
+        long timestamp = 0, connection = 0, accepted = 0;
         bool legacy = false, echo = false;
         MessageRef @ref = default;
         reader.Read();
@@ -77,25 +80,30 @@ internal static class MessageCodec
                 case "e": echo = reader.GetBoolean(); break;
                 case "n": node = reader.GetString(); break;
                 case "c": connection = reader.GetInt64(); break;
+                case "a": accepted = reader.GetInt64(); break;
                 case "rn": @ref = MessageRef.FromNumber(reader.GetInt64()); break;
                 case "rs": @ref = MessageRef.FromString(reader.GetString()!); break;
                 default: reader.Skip(); break;
             }
         }
 
-        return new ChatMessage
+        return new Envelope
         {
-            Room = room,
-            To = to,
-            From = from ?? throw new JsonException("message without a sender"),
-            Text = text ?? throw new JsonException("message without text"),
-            Id = id ?? throw new JsonException("message without an id"),
-            Seq = seq,
-            Timestamp = timestamp,
-            Legacy = legacy,
-            Echo = echo ? new LegacyEcho(echoId, echoAt) : null,
-            OriginNode = node,
+            Message = new ChatMessage
+            {
+                Room = room,
+                To = to,
+                From = from ?? throw new JsonException("message without a sender"),
+                Text = text ?? throw new JsonException("message without text"),
+                Id = id ?? throw new JsonException("message without an id"),
+                Seq = seq,
+                Timestamp = timestamp,
+                Legacy = legacy,
+                Echo = echo ? new LegacyEcho(echoId, echoAt) : null,
+            },
+            OriginNode = node ?? "",
             OriginConnection = connection,
+            AcceptedAt = accepted,
             Ref = @ref,
         };
     }

@@ -1,4 +1,4 @@
-namespace ScaleChat.Server.Backplane;
+namespace ScaleChat.Backplane;
 
 /// <summary>
 /// Open mode's names, held first come, first served, by a key that every node sees: a name stays held

@@ -1,0 +1,168 @@
+// gogen: an independent load generator for ScaleChat (protocol version 1), written against
+// gorilla/websocket, to check what `scalechat load` measures on the same server. It runs the
+// same workload shape: clients in one room each, messages round the publishers on a fixed
+// schedule (open model), text "#k#" padded to --size, latency from the scheduled send time.
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"math/rand"
+	"os"
+	"sort"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/gorilla/websocket"
+)
+
+type client struct {
+	conn *websocket.Conn
+	mu   sync.Mutex
+	lat  []int64 // microseconds, measured deliveries only
+}
+
+func main() {
+	url := flag.String("url", "ws://127.0.0.1:8080/ws", "server endpoint; clients connect to {url}/{room}")
+	clients := flag.Int("clients", 1000, "clients")
+	rooms := flag.Int("rooms", 1, "rooms")
+	publishers := flag.Int("publishers", 10, "clients that send")
+	rate := flag.Float64("rate", 100, "messages per second in total")
+	size := flag.Int("size", 64, "text size in bytes")
+	warmup := flag.Duration("warmup", 3*time.Second, "sending before measuring")
+	duration := flag.Duration("duration", 15*time.Second, "time measured")
+	drain := flag.Duration("drain", 5*time.Second, "longest wait for the last deliveries")
+	flag.Parse()
+
+	tag := strconv.Itoa(rand.Intn(1000000))
+	cs := make([]*client, *clients)
+	joined := make([]int64, *rooms)
+	var wg sync.WaitGroup
+	var delivered, expected, unparsable int64
+	warmupMsgs := int64(warmup.Seconds() * *rate)
+	total := warmupMsgs + int64(duration.Seconds()**rate)
+	var start time.Time
+	var started atomic.Bool
+	perMsg := time.Duration(float64(time.Second) / *rate)
+	key := []byte(`"text":"#`)
+
+	for i := 0; i < *clients; i++ {
+		room := i % *rooms
+		d := websocket.Dialer{Subprotocols: []string{"scalechat.v1"}, ReadBufferSize: 4096, WriteBufferSize: 4096}
+		conn, _, err := d.Dial(fmt.Sprintf("%s/load-%d", *url, room), nil)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "connect:", err)
+			os.Exit(2)
+		}
+		c := &client{conn: conn}
+		cs[i] = c
+		hello := fmt.Sprintf(`{"type":"hello","name":"go%s-%d"}`, tag, i)
+		if err := conn.WriteMessage(websocket.TextMessage, []byte(hello)); err != nil {
+			os.Exit(2)
+		}
+		// Wait for welcome before the next connect.
+		for {
+			_, data, err := conn.ReadMessage()
+			if err != nil {
+				fmt.Fprintln(os.Stderr, "welcome:", err)
+				os.Exit(2)
+			}
+			if bytes.Contains(data, []byte(`"type":"welcome"`)) {
+				break
+			}
+		}
+		joined[room]++
+		wg.Add(1)
+		go func(c *client) {
+			defer wg.Done()
+			for {
+				_, data, err := c.conn.ReadMessage()
+				if err != nil {
+					return
+				}
+				now := time.Now()
+				for _, line := range bytes.Split(data, []byte{'\n'}) {
+					at := bytes.Index(line, key)
+					if at < 0 {
+						continue
+					}
+					rest := line[at+len(key):]
+					end := bytes.IndexByte(rest, '#')
+					if end < 0 {
+						atomic.AddInt64(&unparsable, 1)
+						continue
+					}
+					k, err := strconv.ParseInt(string(rest[:end]), 10, 64)
+					if err != nil || !started.Load() || k < warmupMsgs {
+						continue
+					}
+					atomic.AddInt64(&delivered, 1)
+					due := start.Add(time.Duration(k) * perMsg)
+					c.lat = append(c.lat, now.Sub(due).Microseconds())
+				}
+			}
+		}(c)
+	}
+
+	pad := bytes.Repeat([]byte{'x'}, *size)
+	start = time.Now().Add(10 * time.Millisecond)
+	started.Store(true)
+	var late []int64
+	for k := int64(0); k < total; k++ {
+		due := start.Add(time.Duration(k) * perMsg)
+		if d := time.Until(due); d > 0 {
+			time.Sleep(d)
+		}
+		late = append(late, time.Since(due).Microseconds())
+		i := int(k % int64(*publishers))
+		room := i % *rooms
+		prefix := "#" + strconv.FormatInt(k, 10) + "#"
+		text := prefix
+		if *size > len(prefix) {
+			text += string(pad[:*size-len(prefix)])
+		}
+		msg := fmt.Sprintf(`{"type":"send","ref":%d,"text":"%s","room":"load-%d"}`, k, text, room)
+		if k >= warmupMsgs {
+			expected += joined[room]
+		}
+		c := cs[i]
+		c.mu.Lock()
+		err := c.conn.WriteMessage(websocket.TextMessage, []byte(msg))
+		c.mu.Unlock()
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "send:", err)
+		}
+	}
+	deadline := time.Now().Add(*drain)
+	for atomic.LoadInt64(&delivered) < expected && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	got := atomic.LoadInt64(&delivered)
+	for _, c := range cs {
+		c.conn.Close()
+	}
+	wg.Wait()
+	var all []int64
+	for _, c := range cs {
+		all = append(all, c.lat...)
+	}
+	sort.Slice(all, func(a, b int) bool { return all[a] < all[b] })
+	sort.Slice(late, func(a, b int) bool { return late[a] < late[b] })
+	pct := func(v []int64, p float64) float64 {
+		if len(v) == 0 {
+			return 0
+		}
+		return float64(v[int(float64(len(v)-1)*p)]) / 1000
+	}
+	out, _ := json.Marshal(map[string]any{
+		"tool": "gogen", "expected": expected, "delivered": got, "lost": expected - got,
+		"deliveriesPerSecond": float64(got) / duration.Seconds(),
+		"p50Ms": pct(all, 0.50), "p90Ms": pct(all, 0.90), "p99Ms": pct(all, 0.99), "p999Ms": pct(all, 0.999), "maxMs": pct(all, 1),
+		"schedulerLateP99Ms": pct(late, 0.99), "unparsable": unparsable,
+	})
+	fmt.Println(string(out))
+}

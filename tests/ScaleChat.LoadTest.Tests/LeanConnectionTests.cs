@@ -1,0 +1,137 @@
+using System.Buffers.Binary;
+using System.Net;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+using System.Text;
+using ScaleChat.LoadTest.Clients;
+using ScaleChat.LoadTest.Tests.Infrastructure;
+using ScaleChat.Server.Tests.Infrastructure;
+
+namespace ScaleChat.LoadTest.Tests;
+
+/// <summary>The lean receive path: its frame parser against hand-made frames, and against the full client on the real server.</summary>
+public sealed class LeanConnectionTests
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
+
+    [Fact]
+    public async Task FramesSplitAtEveryByteStillGiveEveryObjectInOrder()
+    {
+        var big = "{\"type\":\"message\",\"text\":\"#3#" + new string('x', 300) + "\"}";
+        var frames = new List<byte[]>
+        {
+            Frame(0x81, "{\"type\":\"message\",\"text\":\"#1#a\"}\n{\"type\":\"ack\"}"),
+            Frame(0x89, "hi"),                                   // a ping, to be answered
+            Frame(0x01, "{\"type\":\"message\",\"text\":\"#2"),  // a message in two fragments
+            Frame(0x80, "#b\"}"),
+            Frame(0x81, big),                                    // a 16-bit length
+            Frame(0x88, "\u0003\u00e8"),                         // close 1000
+        };
+
+        var (objects, status, pong) = await ReceiveFromScriptAsync(frames.SelectMany(f => f).ToArray());
+
+        Assert.Equal(["{\"type\":\"message\",\"text\":\"#1#a\"}", "{\"type\":\"ack\"}", "{\"type\":\"message\",\"text\":\"#2#b\"}", big], objects);
+        Assert.Equal(1000, status);
+        Assert.Equal("hi", pong);
+    }
+
+    [Fact]
+    public void ClientFramesAreMaskedAndReadBackByTheirKey()
+    {
+        var payload = Encoding.UTF8.GetBytes(new string('y', 200));
+        var frame = new byte[payload.Length + 14];
+
+        var length = LeanConnection.WriteFrame(frame, 1, payload, 0x12345678);
+
+        Assert.Equal(payload.Length + 8, length);
+        Assert.Equal(0x81, frame[0]);
+        Assert.Equal(0x80 | 126, frame[1]);
+        Assert.Equal(200, BinaryPrimitives.ReadUInt16BigEndian(frame.AsSpan(2)));
+        var key = frame.AsSpan(4, 4).ToArray();
+        var unmasked = frame.AsSpan(8, payload.Length).ToArray().Select((b, i) => (byte)(b ^ key[i & 3])).ToArray();
+        Assert.Equal(payload, unmasked);
+    }
+
+    [Fact]
+    public void AnUpgradeAnswerWithTheWrongAcceptIsRefused()
+    {
+        var head = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nSec-WebSocket-Accept: nope\r\nSec-WebSocket-Protocol: scalechat.v1";
+
+        Assert.Throws<System.Net.WebSockets.WebSocketException>(() => LeanConnection.CheckUpgrade(head, "a2V5a2V5a2V5a2V5a2V5YQ==", legacy: false));
+    }
+
+    [Fact]
+    public void AnUpgradeRefusedWithAStatusNamesTheStatus()
+    {
+        var ex = Assert.Throws<HttpRequestException>(() => LeanConnection.CheckUpgrade("HTTP/1.1 503 Service Unavailable", "a2V5", legacy: false));
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, ex.StatusCode);
+    }
+
+    [Theory]
+    [InlineData("lean")]
+    [InlineData("full")]
+    public async Task BothReceivePathsCountEveryDeliveryOnTheRealServer(string path)
+    {
+        await using var server = await TestServer.StartAsync();
+        var run = await LoadCli.RunAsync(LoadCli.Short(server.WsUrl, "--clients", "30", "--rooms", "2", "--publishers", "6", "--rate", "60", "--size", "64-3000", "--receive", path));
+
+        Assert.True(run.ExitCode == 0, run.Output + run.Error);
+        Assert.Equal(120, run.Long("sent"));
+        Assert.Equal(120 * 15, run.Long("expected"));
+        Assert.Equal(run.Long("expected"), run.Long("delivered"));
+        Assert.Equal(0, run.Long("duplicates") + run.Long("outOfOrder") + run.Long("unexpected"));
+    }
+
+    private static byte[] Frame(byte first, string payload)
+    {
+        var body = Encoding.Latin1.GetBytes(payload);
+        var header = body.Length < 126 ? [first, (byte)body.Length] : new byte[] { first, 126, (byte)(body.Length >> 8), (byte)body.Length };
+        return [.. header, .. body];
+    }
+
+    // A server that answers the upgrade, then writes the script one byte at a time and reads the pong.
+    private static async Task<(List<string> Objects, int? Status, string Pong)> ReceiveFromScriptAsync(byte[] script)
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        var serving = Task.Run(async () =>
+        {
+            using var peer = await listener.AcceptSocketAsync();
+            var request = new byte[4096];
+            var length = 0;
+            while (request.AsSpan(0, length).IndexOf("\r\n\r\n"u8) < 0)
+            {
+                length += await peer.ReceiveAsync(request.AsMemory(length));
+            }
+
+            var key = Encoding.ASCII.GetString(request, 0, length).Split("\r\n").First(l => l.StartsWith("Sec-WebSocket-Key:", StringComparison.Ordinal))[18..].Trim();
+            var accept = Convert.ToBase64String(SHA1.HashData(Encoding.ASCII.GetBytes(key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11")));
+            await peer.SendAsync(Encoding.ASCII.GetBytes($"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: {accept}\r\nSec-WebSocket-Protocol: scalechat.v1\r\n\r\n"));
+            foreach (var b in script)
+            {
+                await peer.SendAsync(new[] { b });
+                await Task.Delay(1);
+            }
+
+            // The pong: 0x8A, masked length 2, key, masked "hi".
+            var pong = new byte[8];
+            for (var read = 0; read < pong.Length;)
+            {
+                read += await peer.ReceiveAsync(pong.AsMemory(read));
+            }
+
+            return Encoding.ASCII.GetString([(byte)(pong[6] ^ pong[2]), (byte)(pong[7] ^ pong[3])]);
+        });
+
+        using var sources = new SourceAddresses(1);
+        var client = new LoadClient(0, 0, 0, 0, "lean");
+        await client.ConnectAsync(new Uri($"ws://127.0.0.1:{port}/ws"), sources, legacy: false, ReceivePath.Lean, CancellationToken.None).WaitAsync(Timeout);
+        var objects = new List<string>();
+        await client.ReceiveLoopAsync((_, json, _) => objects.Add(Encoding.UTF8.GetString(json))).WaitAsync(Timeout);
+        var pong = await serving.WaitAsync(Timeout);
+        await client.CloseAsync(TimeSpan.FromSeconds(1)).WaitAsync(Timeout);
+        return (objects, client.CloseStatus, pong);
+    }
+}
