@@ -31,7 +31,7 @@ internal static class LoadCommand
         ["token-issuer"] = "The 'iss' claim of the clients' tokens, for a server that checks one.",
         ["token-audience"] = "The 'aud' claim of the clients' tokens, for a server that checks one.",
         ["raw"] = "Write one CSV row per measured send and receipt to this file, in the original scale-chat load tester's format (no header: message id, sender id, client id, Sent|Received, Unix microseconds).",
-        ["receive"] = "How clients read: 'lean' (raw socket, default) or 'full' (the runtime's WebSocket client, to check the lean path; always used for wss://).",
+        ["receive"] = "How clients read: 'lean' (a raw socket) or 'full' (the runtime's WebSocket client, to check the lean path; always used for wss://) (default: lean).",
     };
 
     public static Command Create() => Create(Environment.GetEnvironmentVariable, Console.Out, Console.Error);
