@@ -39,31 +39,3 @@ public sealed class RawCsvTests
         }
     }
 }
-
-/// <summary><c>scalechat load compare</c>: two reports side by side.</summary>
-public sealed class CompareTests
-{
-    [Fact]
-    public async Task CompareShowsBothRunsFiguresWithTheChange()
-    {
-        var directory = Path.Combine(Path.GetTempPath(), $"scalechat-compare-{Guid.NewGuid():N}");
-        Directory.CreateDirectory(directory);
-        var a = Path.Combine(directory, "a.json");
-        var b = Path.Combine(directory, "b.json");
-        await File.WriteAllTextAsync(a, """{"deliveriesPerSecond":1000,"lost":0,"latencyMs":{"p50":2.0,"p99":10.0},"generator":{"saturated":false}}""");
-        await File.WriteAllTextAsync(b, """{"deliveriesPerSecond":1000,"lost":5,"latencyMs":{"p50":3.0,"p99":5.0},"generator":{"saturated":true}}""");
-
-        var output = new StringWriter();
-        var root = new System.CommandLine.RootCommand { ScaleChat.Cli.Load.LoadCommand.Create(_ => null, output, new StringWriter()) };
-        var exit = await root.Parse(["load", "compare", a, b]).InvokeAsync().WaitAsync(TimeSpan.FromSeconds(10));
-        Directory.Delete(directory, recursive: true);
-
-        Assert.Equal(0, exit);
-        var lines = output.ToString().Split('\n');
-        Assert.Matches(@"^deliveries/s\s+1,000\s+1,000\s+=$", lines.Single(l => l.StartsWith("deliveries/s", StringComparison.Ordinal)));
-        Assert.Matches(@"^p50 ms\s+2\s+3\s+\+50\.0%$", lines.Single(l => l.StartsWith("p50 ms", StringComparison.Ordinal)));
-        Assert.Matches(@"^p99 ms\s+10\s+5\s+-50\.0%$", lines.Single(l => l.StartsWith("p99 ms", StringComparison.Ordinal)));
-        Assert.Matches(@"^lost\s+0\s+5\s+\+5$", lines.Single(l => l.StartsWith("lost", StringComparison.Ordinal)));
-        Assert.Contains("B: " + b + "  (generator SATURATED", output.ToString());
-    }
-}

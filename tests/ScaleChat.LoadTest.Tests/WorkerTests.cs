@@ -46,4 +46,18 @@ public sealed class WorkerTests
         Assert.False(File.Exists(raw + ".part0"));
         File.Delete(raw);
     }
+
+    [Fact]
+    public async Task TheSummaryAndTheHtmlReportSayWhichCoreEachWorkerUsed()
+    {
+        await using var server = await TestServer.StartAsync();
+        var run = await LoadCli.RunAsync(LoadCli.Short(server.WsUrl, "--clients", "8", "--rooms", "2", "--publishers", "2", "--rate", "10", "--duration", "1s", "--workers", "2"),
+            timeout: TimeSpan.FromSeconds(90));
+
+        Assert.True(run.ExitCode == 0, run.Output + run.Error);
+        var cores = run.Json.GetProperty("generator").GetProperty("workerCores").EnumerateArray().Select(c => c.GetString()!).ToList();
+        var placement = string.Join(", ", cores.Select((c, i) => c == "any" ? $"worker {i} not pinned (any core)" : $"worker {i} on core {c}"));
+        Assert.Contains($"  {"workers",-22} {placement}\n", run.Output);
+        Assert.Contains($"<p>2 worker processes: {placement}.</p>", run.Html);
+    }
 }

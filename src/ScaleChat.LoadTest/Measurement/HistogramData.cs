@@ -54,6 +54,22 @@ public sealed record HistogramData(long[] Values, long[] Counts)
 
     public long TotalCount => Counts.Sum();
 
+    /// <summary>
+    /// The percentile distribution as HdrHistogram prints it: points ever closer to 100% (five per
+    /// halving of the distance), each a percentile and its latency in milliseconds; the last is the maximum at 100.
+    /// </summary>
+    public IReadOnlyList<PercentilePoint> PercentileCurve()
+    {
+        var histogram = NewHistogram();
+        AddTo(histogram);
+        if (histogram.TotalCount == 0)
+        {
+            return [];
+        }
+
+        return [.. histogram.Percentiles(5).Select(v => new PercentilePoint(v.PercentileLevelIteratedTo, v.ValueIteratedTo / 1000.0))];
+    }
+
     /// <summary>The percentiles of the report, in milliseconds.</summary>
     public LatencySummary Summarize()
     {
@@ -79,3 +95,6 @@ public sealed record LatencySummary(long Count, double P50, double P90, double P
             Ms(h.GetValueAtPercentile(99)), Ms(h.GetValueAtPercentile(99.9)), Ms(h.GetMaxValue()), Ms(h.GetMean()));
     }
 }
+
+/// <summary>One point of a percentile distribution: <paramref name="Percentile"/> (0 to 100) and the latency at it.</summary>
+public readonly record struct PercentilePoint(double Percentile, double Ms);

@@ -21,7 +21,7 @@ public static class HtmlReport
         .cards{display:flex;flex-wrap:wrap;gap:10px}.card{border:1px solid #ddd;border-radius:6px;padding:8px 12px;min-width:140px}
         .card b{display:block;font-size:20px}.warn{background:#fff7db;padding:6px 10px;border-radius:4px;margin:4px 0}
         table{border-collapse:collapse;margin:8px 0}td,th{border:1px solid #ddd;padding:3px 9px;text-align:right}th{background:#f6f6f6}
-        td:first-child,th:first-child{text-align:left} .t{font-size:13px;font-weight:600}.a{font-size:11px;fill:#555}
+        td:first-child,th:first-child{text-align:left} caption{text-align:left;font-weight:600;padding:4px 0} .t{font-size:13px;font-weight:600}.a{font-size:11px;fill:#555}
         """;
 
     public static string Render(Report report, RunResult result)
@@ -48,8 +48,8 @@ public static class HtmlReport
             b.Append(inv, $"<div class=\"warn\">&#9888; {E(w)}</div>");
         }
 
-        AppendCharts(b, result.Samples);
-        AppendTables(b, report, result);
+        AppendCharts(b, report, result);
+        AppendTables(b, report);
         b.Append("<h2>How to read this</h2><p>Latency is measured for every delivery from the time the message was <em>scheduled</em> to be sent to the time it was received, in the same process: a server that stalls shows as latency, not as fewer messages (no coordinated omission). The shaded span of each chart is the measured window; warm-up and drain are outside it. Loss is what the server should have delivered (every member of the room, sender included; for a private message, the addressee and the sender) minus what arrived before the drain ended. When the generator itself is saturated (its CPU, or a scheduler running late) the report says so: its latencies are then partly its own.</p>");
         return b.Append("</body></html>").ToString();
     }
@@ -72,9 +72,9 @@ public static class HtmlReport
         }
     }
 
-    private static void AppendCharts(StringBuilder b, List<Sample> all)
+    private static void AppendCharts(StringBuilder b, Report report, RunResult result)
     {
-        var samples = OnePerSecond(all);
+        var samples = OnePerSecond(result.Samples);
         var seconds = samples.Select(s => s.Second).ToList();
         var latencies = samples.Select(s => s.Latency.Summarize()).ToList();
         var from = samples.FindIndex(s => s.Phase == "measure");
@@ -92,6 +92,7 @@ public static class HtmlReport
             new("p99", "#d97706", [.. latencies.Select(l => l.P99)]),
             new("max", "#dc2626", [.. latencies.Select(l => l.Max)]),
         ], shadeFrom, shadeTo));
+        AppendDistribution(b, result.Latency);
         b.Append("<h2>Connections</h2>").Append(SvgChart.Line("Clients connected, and failures so far", "clients", seconds,
         [
             new("connected", "#2563eb", [.. samples.Select(s => (double)s.Connected)]),
@@ -104,6 +105,10 @@ public static class HtmlReport
             new("cpu %", "#2563eb", [.. samples.Select(s => s.CpuPercent)]),
             new("scheduler late ms", "#dc2626", [.. samples.Select(s => s.SchedulerLateMs)]),
         ], shadeFrom, shadeTo));
+        if (report.Generator.WorkerCores.Count > 0)
+        {
+            b.Append(CultureInfo.InvariantCulture, $"<p>{report.Generator.WorkerCores.Count} worker processes: {E(report.Generator.WorkerPlacement())}.</p>");
+        }
     }
 
     /// <summary>
@@ -134,19 +139,41 @@ public static class HtmlReport
         return points;
     }
 
-    private static void AppendTables(StringBuilder b, Report report, RunResult result)
+    /// <summary>The measured window's latency as an HdrHistogram percentile plot, and the same in a table.</summary>
+    private static void AppendDistribution(StringBuilder b, HistogramData latency)
     {
         var inv = CultureInfo.InvariantCulture;
-        b.Append("<h2>Latency distribution</h2><table><tr><th>percentile</th><th>latency</th></tr>");
         var histogram = HistogramData.NewHistogram();
-        result.Latency.AddTo(histogram);
-        foreach (var p in new[] { 50, 75, 90, 95, 99, 99.9, 99.99, 100 })
+        latency.AddTo(histogram);
+        var count = histogram.TotalCount;
+        var rows = new[] { 50, 75, 90, 95, 99, 99.9, 99.99, 100 }
+            .Select(p => new SvgChart.Mark(p == 100 ? "max" : "p" + p.ToString(inv), p, count == 0 ? 0 : (p == 100 ? histogram.GetMaxValue() : histogram.GetValueAtPercentile(p)) / 1000.0))
+            .ToList();
+        b.Append("<h2>Latency distribution</h2>");
+        if (count == 0)
         {
-            var value = histogram.TotalCount == 0 ? 0 : (p == 100 ? histogram.GetMaxValue() : histogram.GetValueAtPercentile(p)) / 1000.0;
-            b.Append(inv, $"<tr><td>{(p == 100 ? "max" : "p" + p.ToString(inv))}</td><td>{LiveLine.Ms(value)}</td></tr>");
+            b.Append("<p>No delivery was measured, so there is no distribution to plot.</p>");
+        }
+        else
+        {
+            b.Append(inv, $"<p>Every one of the {count:N0} measured deliveries, by percentile: read across to see how rare a latency is. The further right, the rarer: at 99% one delivery in a hundred was slower.</p>");
+            b.Append(SvgChart.Percentiles("Latency by percentile", latency.PercentileCurve(), [.. rows.Where(r => r.Name is "p50" or "p90" or "p99" or "p99.9" or "p99.99" or "max")], count, "latency-percentiles"));
         }
 
-        b.Append("</table><h2>Counts</h2><table><tr><th>what</th><th>count</th></tr>");
+        b.Append(inv, $"<table id=\"latency-percentiles\"><caption>Latency at key percentiles of {count:N0} measured deliveries</caption><tr><th>percentile</th><th>latency</th><th>slower than this</th></tr>");
+        foreach (var row in rows)
+        {
+            var slower = row.Percentile == 100 ? "none" : string.Create(inv, $"1 in {100 / (100 - row.Percentile):N0}");
+            b.Append(inv, $"<tr><td>{row.Name}</td><td>{LiveLine.Ms(row.Ms)}</td><td>{slower}</td></tr>");
+        }
+
+        b.Append("</table>");
+    }
+
+    private static void AppendTables(StringBuilder b, Report report)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        b.Append("<h2>Counts</h2><table><tr><th>what</th><th>count</th></tr>");
         foreach (var (name, value) in new (string, long)[]
         {
             ("messages sent (measured)", report.Sent), ("deliveries expected", report.Expected), ("delivered", report.Delivered),

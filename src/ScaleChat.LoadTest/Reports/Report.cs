@@ -151,6 +151,10 @@ public sealed record GeneratorReport(int Cores = 0, double CpuPercentMean = 0, d
 {
     /// <summary>With <c>--workers</c>: the core each worker was pinned to (<c>any</c> when there were too few cores).</summary>
     public List<string> WorkerCores { get; init; } = [];
+
+    /// <summary>Which core each worker used, in words: <c>worker 0 on core 2, worker 1 not pinned</c>.</summary>
+    public string WorkerPlacement() => string.Join(", ", WorkerCores.Select((core, i) =>
+        core == "any" ? string.Create(CultureInfo.InvariantCulture, $"worker {i} not pinned (any core)") : string.Create(CultureInfo.InvariantCulture, $"worker {i} on core {core}")));
 }
 
 /// <summary>One SLO term and how the run did against it.</summary>

@@ -25,6 +25,11 @@ public static class SummaryTable
         Row("disconnects", report.ClosesByCode.Count == 0 ? "none" : string.Create(CultureInfo.InvariantCulture, $"{report.Disconnects:N0} by close code{Codes(report.ClosesByCode)}"));
         var g = report.Generator;
         Row("generator", string.Create(CultureInfo.InvariantCulture, $"CPU {g.CpuPercentMean:0}% mean, {g.CpuPercentMax:0}% max of {g.Cores} cores; scheduler late p99 {LiveLine.Ms(g.SchedulerLateMs?.P99 ?? 0)}, max {LiveLine.Ms(g.SchedulerLateMs?.Max ?? 0)}{(g.Saturated ? "  SATURATED" : "")}"));
+        if (g.WorkerCores.Count > 0)
+        {
+            Row("workers", g.WorkerPlacement());
+        }
+
         foreach (var warning in report.Warnings)
         {
             Row("warning", warning);

@@ -5,7 +5,7 @@ using System.Text;
 namespace ScaleChat.LoadTest.Reports;
 
 /// <summary>A line chart as inline SVG: nothing to download, it opens anywhere.</summary>
-internal static class SvgChart
+internal static partial class SvgChart
 {
     private const int Width = 920, Height = 260, Left = 70, Right = 20, Top = 30, Bottom = 34;
 

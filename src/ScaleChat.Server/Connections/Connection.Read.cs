@@ -132,7 +132,7 @@ internal sealed partial class Connection
         var parsed = ClientFrameParser.TryParse(json.Span, _options.Limits, out var command, out var error);
         if (!_bucket.TryTake())
         {
-            _hub.Metrics.Rejected(ErrorCodes.RateLimited);
+            _metrics.Rejected(ErrorCodes.RateLimited);
             TryEnqueue(ServerFrames.Error(ErrorCodes.RateLimited, "rate limit exceeded", parsed ? command.Ref : error.Ref));
             if (_bucket.CountRejection(RejectionsBeforeClose))
             {
@@ -148,7 +148,7 @@ internal sealed partial class Connection
             {
                 // Before the handshake every refusal is bad_request; only a hello may be tried again.
                 var message = parsed ? "the first object must be a 'hello'" : error.Message;
-                _hub.Metrics.Rejected(ErrorCodes.BadRequest);
+                _metrics.Rejected(ErrorCodes.BadRequest);
                 TryEnqueue(ServerFrames.Error(ErrorCodes.BadRequest, message, parsed ? command.Ref : error.Ref));
                 if (command.Type != ClientCommandType.Hello)
                 {
@@ -166,12 +166,12 @@ internal sealed partial class Connection
 
         if (!parsed)
         {
-            _hub.Metrics.Rejected(error.Code);
+            _metrics.Rejected(error.Code);
             TryEnqueue(ServerFrames.Error(error));
             return;
         }
 
-        await _hub.HandleAsync(this, command, urlRoom);
+        await _handler.HandleAsync(this, command, urlRoom);
     }
 
     private async ValueTask OnLegacyFrameAsync(ReadOnlyMemory<byte> json)
@@ -179,7 +179,7 @@ internal sealed partial class Connection
         if (!_bucket.TryTake())
         {
             // Legacy clients get no errors: the frame is dropped and counted.
-            _hub.Metrics.Rejected(ErrorCodes.RateLimited);
+            _metrics.Rejected(ErrorCodes.RateLimited);
             if (_bucket.CountRejection(RejectionsBeforeClose))
             {
                 Close(CloseCodes.RateLimitExceeded, "rate limit exceeded persistently");
@@ -191,15 +191,15 @@ internal sealed partial class Connection
         switch (LegacyFrameParser.TryParse(json.Span, _options.Limits, out var frame))
         {
             case LegacyParseResult.Chat:
-                await _hub.SendLegacyAsync(this, frame!);
+                await _handler.SendLegacyAsync(this, frame!);
                 break;
             case LegacyParseResult.TooLarge:
                 // As in version 1, an over-long text is never dropped in silence.
-                _hub.Metrics.Rejected(ErrorCodes.TooLarge);
+                _metrics.Rejected(ErrorCodes.TooLarge);
                 Close(CloseCodes.MessageTooBig, $"text is longer than {_options.Limits.MaxMessageBytes} bytes");
                 break;
             default:
-                _hub.Metrics.Rejected(ErrorCodes.BadRequest);
+                _metrics.Rejected(ErrorCodes.BadRequest);
                 break;
         }
     }

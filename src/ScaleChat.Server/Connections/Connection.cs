@@ -1,8 +1,8 @@
 using System.Net.WebSockets;
 using Microsoft.Extensions.Logging;
 using ScaleChat.Protocol;
-using ScaleChat.Server.Hub;
 using ScaleChat.Server.Identity;
+using ScaleChat.Server.Metrics;
 
 namespace ScaleChat.Server.Connections;
 
@@ -17,7 +17,8 @@ internal sealed partial class Connection
     private static long s_lastId;
 
     private readonly WebSocket _socket;
-    private readonly ChatHub _hub;
+    private readonly IConnectionHandler _handler;
+    private readonly ChatMetrics _metrics;
     private readonly ChatServerOptions _options;
     private readonly ILogger _logger;
     private readonly SendQueue _queue;
@@ -29,10 +30,11 @@ internal sealed partial class Connection
     private CancellationTokenSource? _closeDeadline;
     private CancellationTokenSource? _handshakeTimer;
 
-    public Connection(WebSocket socket, bool legacy, ChatHub hub, ChatServerOptions options, ILogger logger)
+    public Connection(WebSocket socket, bool legacy, IConnectionHandler handler, ChatMetrics metrics, ChatServerOptions options, ILogger logger)
     {
         _socket = socket;
-        _hub = hub;
+        _handler = handler;
+        _metrics = metrics;
         _options = options;
         _logger = logger;
         IsLegacy = legacy;
@@ -94,7 +96,7 @@ internal sealed partial class Connection
     {
         if (!IsClosing)
         {
-            _hub.Metrics.SlowConsumer();
+            _metrics.SlowConsumer();
         }
 
         Close(CloseCodes.SlowConsumer, "slow consumer: send queue overflowed", discardQueued: true);
@@ -134,7 +136,7 @@ internal sealed partial class Connection
         {
             if (IsLegacy)
             {
-                await _hub.JoinLegacyAsync(this, urlRoom ?? ProtocolConstants.GlobalRoom);
+                await _handler.JoinLegacyAsync(this, urlRoom ?? ProtocolConstants.GlobalRoom);
             }
 
             await ReadLoopAsync(urlRoom);
@@ -165,7 +167,7 @@ internal sealed partial class Connection
             Close(CloseCodes.Normal, "", discardQueued: true);
             _queue.Complete(discard: true);
             await writer;
-            await _hub.DisconnectAsync(this);
+            await _handler.DisconnectAsync(this);
             _closeDeadline?.Dispose();
             _socket.Abort();
             Log.Closed(_logger, Id, User, _closeCode, _closeReason);

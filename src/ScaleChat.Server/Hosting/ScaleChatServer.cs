@@ -120,6 +120,7 @@ public static partial class ScaleChatServer
         services.TryAddSingleton<IPresence>(sp => sp.GetRequiredService<InMemoryBackplane>());
         services.TryAddSingleton<IUserRouting>(sp => sp.GetRequiredService<InMemoryBackplane>());
         services.AddSingleton<ChatHub>();
+        services.AddSingleton<INodeState>(sp => sp.GetRequiredService<ChatHub>());
         services.AddHostedService<ChatHubLifetime>();
         services.Configure<HostOptions>(host => host.ShutdownTimeout = options.ShutdownTimeout + options.CloseTimeout);
         return services;

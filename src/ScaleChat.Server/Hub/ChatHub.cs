@@ -15,7 +15,7 @@ namespace ScaleChat.Server.Hub;
 /// Rooms and membership: <c>ChatHub.Rooms.cs</c>; messages and fan-out: <c>ChatHub.Messages.cs</c>;
 /// who a connection is (hello, tokens, name holds): <c>ChatHub.Identity.cs</c>.
 /// </summary>
-internal sealed partial class ChatHub : IBackplaneHandler
+internal sealed partial class ChatHub : IBackplaneHandler, IConnectionHandler, INodeState
 {
     private readonly Shards<Room> _rooms = new();
     private readonly Shards<Connection[]> _users = new();
@@ -86,6 +86,9 @@ internal sealed partial class ChatHub : IBackplaneHandler
 
     /// <summary>Every open connection (a moment's snapshot).</summary>
     public IEnumerable<Connection> Connections => _connections.Values;
+
+    /// <inheritdoc />
+    public IEnumerable<ConnectionFigures> ConnectionFigures => _connections.Values.Select(c => new ConnectionFigures(c.Traffic, c.QueuedBytes));
 
     /// <summary>Starts closing every connection with <paramref name="code"/> (shutdown: 1001).</summary>
     public void CloseAll(int code, string reason)

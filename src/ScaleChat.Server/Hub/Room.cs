@@ -1,3 +1,5 @@
+using ScaleChat.Server.Connections;
+
 namespace ScaleChat.Server.Hub;
 
 /// <summary>

@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using ScaleChat.Backplane;
 using ScaleChat.Protocol;
-using ScaleChat.Server.Connections;
 
 namespace ScaleChat.Server.Metrics;
 

@@ -1,9 +1,6 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using ScaleChat.Backplane;
-using ScaleChat.Server.Connections;
-using ScaleChat.Server.Hosting;
-using ScaleChat.Server.Hub;
 
 namespace ScaleChat.Server.Metrics;
 
@@ -18,16 +15,18 @@ internal sealed class NodeMetrics
     private static readonly KeyValuePair<string, object?>[] V1 = [new("protocol", "v1")];
     private static readonly KeyValuePair<string, object?>[] Legacy = [new("protocol", "legacy")];
 
-    private readonly ChatHub _hub;
+    private readonly INodeState _node;
+    private readonly ChatMetrics _metrics;
     private readonly IRoomStreams _streams;
     private readonly Lock _trafficLock = new();
     private Traffic _lastTraffic;
     private readonly long _started = Stopwatch.GetTimestamp();
 
-    public NodeMetrics(IMeterFactory meterFactory, ChatHub hub, IBackplane backplane, IRoomStreams streams, ConnectionLimiter limiter)
+    public NodeMetrics(IMeterFactory meterFactory, INodeState node, ChatMetrics metrics, IBackplane backplane, IRoomStreams streams, ChatServerOptions options)
     {
         ArgumentNullException.ThrowIfNull(meterFactory);
-        _hub = hub;
+        _node = node;
+        _metrics = metrics;
         _streams = streams;
         var meter = meterFactory.Create(ChatMetrics.MeterName);
         meter.CreateObservableGauge(Names.ConnectionsActive, ActiveConnections, "{connection}", "Open WebSocket connections, by protocol.");
@@ -36,9 +35,9 @@ internal sealed class NodeMetrics
         meter.CreateObservableCounter(ChatMetrics.Names.FramesSent, () => TrafficTotals().FramesOut, "{frame}", "WebSocket frames sent (each may batch many objects).");
         meter.CreateObservableCounter(ChatMetrics.Names.ObjectsSent, () => TrafficTotals().ObjectsOut, "{object}", "JSON objects (messages, acks, events) written to clients.");
         meter.CreateObservableCounter(ChatMetrics.Names.BytesSent, () => TrafficTotals().BytesOut, "By", "WebSocket payload bytes sent.");
-        meter.CreateObservableGauge(Names.ConnectionsLimit, () => (long)limiter.Max, "{connection}", "Most connections this node accepts.");
-        meter.CreateObservableGauge(Names.Rooms, () => (long)hub.RoomCount, "{room}", "Rooms with members on this node.");
-        meter.CreateObservableGauge(Names.Users, () => (long)hub.UserCount, "{user}", "Users with a connection on this node.");
+        meter.CreateObservableGauge(Names.ConnectionsLimit, () => (long)options.MaxConnections, "{connection}", "Most connections this node accepts.");
+        meter.CreateObservableGauge(Names.Rooms, () => (long)node.RoomCount, "{room}", "Rooms with members on this node.");
+        meter.CreateObservableGauge(Names.Users, () => (long)node.UserCount, "{user}", "Users with a connection on this node.");
         meter.CreateObservableGauge(Names.SendQueueSize, () => SendQueues().Total, "By", "Bytes waiting in every connection's send queue.");
         meter.CreateObservableGauge(Names.SendQueueLargest, () => SendQueues().Largest, "By", "Bytes waiting in the fullest send queue.");
         meter.CreateObservableGauge(Names.HistorySize, () => HistoryMessages, "{message}", "Messages held in room history by the backplane.");
@@ -50,8 +49,8 @@ internal sealed class NodeMetrics
 
     private IEnumerable<Measurement<long>> ActiveConnections()
     {
-        var legacy = _hub.LegacyConnectionCount;
-        return [new(Math.Max(0, _hub.ConnectionCount - legacy), V1), new(legacy, Legacy)];
+        var legacy = _node.LegacyConnectionCount;
+        return [new(Math.Max(0, _node.ConnectionCount - legacy), V1), new(legacy, Legacy)];
     }
 
     public TimeSpan Uptime => Stopwatch.GetElapsedTime(_started);
@@ -65,8 +64,8 @@ internal sealed class NodeMetrics
     /// </summary>
     public Traffic TrafficTotals()
     {
-        var total = _hub.Metrics.ClosedTraffic;
-        foreach (var connection in _hub.Connections)
+        var total = _metrics.ClosedTraffic;
+        foreach (var connection in _node.ConnectionFigures)
         {
             total.Add(connection.Traffic);
         }
@@ -82,7 +81,7 @@ internal sealed class NodeMetrics
     public (long Total, long Largest) SendQueues()
     {
         long total = 0, largest = 0;
-        foreach (var connection in _hub.Connections)
+        foreach (var connection in _node.ConnectionFigures)
         {
             var bytes = connection.QueuedBytes;
             total += bytes;

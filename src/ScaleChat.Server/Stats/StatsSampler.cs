@@ -3,8 +3,6 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using ScaleChat.Protocol;
 using ScaleChat.Backplane;
-using ScaleChat.Server.Hosting;
-using ScaleChat.Server.Hub;
 using ScaleChat.Server.Metrics;
 using Names = ScaleChat.Server.Metrics.ChatMetrics.Names;
 
@@ -17,7 +15,7 @@ namespace ScaleChat.Server.Stats;
 /// node is overloaded.
 /// </summary>
 internal sealed partial class StatsSampler(
-    StatsListener totals, NodeMetrics node, ChatHub hub, IBackplane backplane, ConnectionLimiter limiter,
+    StatsListener totals, NodeMetrics node, INodeState hub, IBackplane backplane,
     ChatServerOptions options, ILogger<StatsSampler> logger) : BackgroundService
 {
     /// <summary>How often the snapshot is renewed.</summary>
@@ -111,7 +109,7 @@ internal sealed partial class StatsSampler(
                 DateTimeOffset.UtcNow,
                 uptime,
                 Math.Round(seconds, 3),
-                new ConnectionStats(connections, Math.Max(0, connections - legacy), legacy, limiter.Max,
+                new ConnectionStats(connections, Math.Max(0, connections - legacy), legacy, options.MaxConnections,
                     Rate(c => c.Opened), Rate(c => c.Closed), now.Opened, now.Closed),
                 messages,
                 new ByteStats(Rate(c => c.BytesIn), Rate(c => c.BytesOut), now.BytesIn, now.BytesOut),
@@ -148,7 +146,7 @@ internal sealed partial class StatsSampler(
 
         if (now.RefusedAtLimit > before.RefusedAtLimit)
         {
-            Log.ConnectionLimit(logger, now.RefusedAtLimit - before.RefusedAtLimit, seconds, limiter.Max);
+            Log.ConnectionLimit(logger, now.RefusedAtLimit - before.RefusedAtLimit, seconds, options.MaxConnections);
         }
 
         if (snapshot.Process.ThreadPoolQueueLength > ThreadPoolBacklogWarning)

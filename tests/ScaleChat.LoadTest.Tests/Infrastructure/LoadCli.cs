@@ -5,8 +5,12 @@ using ScaleChat.Cli.Load;
 namespace ScaleChat.LoadTest.Tests.Infrastructure;
 
 /// <summary>What one <c>scalechat load</c> did: its exit code, its output, and report.json when it wrote one.</summary>
-public sealed record LoadRun(int ExitCode, string Output, string Error, JsonElement Report)
+public sealed record LoadRun(int ExitCode, string Output, string Error, JsonElement Report, string ReportDirectory)
 {
+    /// <summary>report.html; a run that wrote none fails the test with what it printed.</summary>
+    public string Html => File.Exists(Path.Combine(ReportDirectory, "report.html")) ? File.ReadAllText(Path.Combine(ReportDirectory, "report.html"))
+        : throw new Xunit.Sdk.XunitException($"no report.html (exit {ExitCode}): {Output}{Error}");
+
     /// <summary>report.json; a run that wrote none fails the test with what it printed.</summary>
     public JsonElement Json => Report.ValueKind == JsonValueKind.Object ? Report
         : throw new Xunit.Sdk.XunitException($"no report.json (exit {ExitCode}): {Output}{Error}");
@@ -53,7 +57,7 @@ public static class LoadCli
 
         var file = Path.Combine(report, "report.json");
         var json = File.Exists(file) ? JsonDocument.Parse(await File.ReadAllTextAsync(file)).RootElement.Clone() : default;
-        return new LoadRun(exit, output.ToString(), error.ToString(), json);
+        return new LoadRun(exit, output.ToString(), error.ToString(), json, report);
     }
 
     /// <summary>A short run: no warm-up, two seconds measured, a bounded drain; <paramref name="more"/> flags override these.</summary>

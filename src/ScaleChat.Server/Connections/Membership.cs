@@ -1,6 +1,5 @@
-using ScaleChat.Server.Connections;
 
-namespace ScaleChat.Server.Hub;
+namespace ScaleChat.Server.Connections;
 
 /// <summary>
 /// One connection in one room. A new membership is not live: what the room delivers is held back

@@ -1,4 +1,4 @@
-namespace ScaleChat.Server.Connections;
+namespace ScaleChat.Server.Metrics;
 
 /// <summary>
 /// A connection's WebSocket traffic. Its read loop writes the "in" fields and its writer loop the
