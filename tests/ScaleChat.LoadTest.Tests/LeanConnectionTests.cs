@@ -1,3 +1,4 @@
+using ScaleChat.LoadTest.Workload;
 using System.Buffers.Binary;
 using System.Net;
 using System.Net.Sockets;

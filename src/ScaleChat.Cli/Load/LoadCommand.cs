@@ -1,3 +1,4 @@
+using ScaleChat.LoadTest;
 using System.CommandLine;
 using ScaleChat.LoadTest.Reports;
 using ScaleChat.LoadTest.Running;

@@ -1,3 +1,4 @@
+using ScaleChat.LoadTest.Workload;
 namespace ScaleChat.LoadTest.Clients;
 
 /// <summary>
@@ -6,15 +7,6 @@ namespace ScaleChat.LoadTest.Clients;
 /// </summary>
 internal delegate void LoadObjectHandler(LoadClient client, ReadOnlySpan<byte> json, long receivedTicks);
 
-/// <summary>How a simulated client reads what the server sends.</summary>
-public enum ReceivePath
-{
-    /// <summary>A raw socket, one small reusable buffer and a frame parser that finds only what is measured.</summary>
-    Lean,
-
-    /// <summary>The runtime's <see cref="System.Net.WebSockets.ClientWebSocket"/>: the fallback, for correctness checks and wss://.</summary>
-    Full,
-}
 
 /// <summary>The WebSocket connection of one simulated client: send objects, receive them, close.</summary>
 internal interface ILoadConnection

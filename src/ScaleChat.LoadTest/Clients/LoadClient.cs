@@ -1,3 +1,4 @@
+using ScaleChat.LoadTest.Workload;
 namespace ScaleChat.LoadTest.Clients;
 
 /// <summary>

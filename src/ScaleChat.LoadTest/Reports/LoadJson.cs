@@ -1,3 +1,4 @@
+using ScaleChat.LoadTest.Measurement;
 using System.Text.Json.Serialization;
 using ScaleChat.LoadTest.Running;
 using ScaleChat.LoadTest.Workload;

@@ -1,3 +1,4 @@
+using ScaleChat.LoadTest.Measurement;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;

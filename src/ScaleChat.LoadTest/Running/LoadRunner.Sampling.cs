@@ -1,3 +1,4 @@
+using ScaleChat.LoadTest.Measurement;
 using System.Diagnostics;
 
 namespace ScaleChat.LoadTest.Running;

@@ -1,3 +1,4 @@
+using ScaleChat.LoadTest.Measurement;
 using System.Diagnostics;
 using System.Text.Json;
 using ScaleChat.LoadTest.Reports;

@@ -1,5 +1,4 @@
 using ScaleChat.Client;
-using ScaleChat.LoadTest.Clients;
 
 namespace ScaleChat.LoadTest.Workload;
 

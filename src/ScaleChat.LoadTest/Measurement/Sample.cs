@@ -1,6 +1,5 @@
-using ScaleChat.LoadTest.Measurement;
 
-namespace ScaleChat.LoadTest.Running;
+namespace ScaleChat.LoadTest.Measurement;
 
 /// <summary>One second of a run: the live line, one row of timeseries.csv, one point of the charts.</summary>
 public sealed record Sample

@@ -1,7 +1,6 @@
-using ScaleChat.LoadTest.Measurement;
 using ScaleChat.Protocol;
 
-namespace ScaleChat.LoadTest.Running;
+namespace ScaleChat.LoadTest.Measurement;
 
 /// <summary>
 /// The raw outcome of one run (or one worker's part of it): counters and whole histograms, so

@@ -1,10 +1,12 @@
+using ScaleChat.LoadTest.Running;
+using ScaleChat.LoadTest.Measurement;
 using System.Globalization;
 using ScaleChat.LoadTest.Reports;
 using ScaleChat.LoadTest.Workers;
 using ScaleChat.LoadTest.Workload;
 using ScaleChat.Protocol;
 
-namespace ScaleChat.LoadTest.Running;
+namespace ScaleChat.LoadTest;
 
 /// <summary>The outcome of <c>scalechat load</c>: the report, the raw result behind it, the exit code.</summary>
 public sealed record LoadOutcome(Report Report, RunResult Result, int ExitCode);
