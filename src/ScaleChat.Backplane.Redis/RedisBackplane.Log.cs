@@ -7,11 +7,15 @@ public sealed partial class RedisBackplane
 {
     private static partial class Log
     {
-        [LoggerMessage(EventId = 101, Level = LogLevel.Warning, Message = "Redis connection lost ({ConnectionType}, {FailureType}); not ready until it is back")]
-        public static partial void RedisLost(ILogger logger, ConnectionType connectionType, ConnectionFailureType failureType, Exception? exception);
+        [LoggerMessage(EventId = 101, Level = LogLevel.Warning,
+            Message = "Cannot reach Redis at {Endpoint} ({Reason}); this node is not ready and clients get 'unavailable' until it is back; retrying every {RetrySeconds:0.#} s")]
+        public static partial void RedisUnreachable(ILogger logger, string endpoint, string reason, double retrySeconds);
 
-        [LoggerMessage(EventId = 102, Level = LogLevel.Information, Message = "Redis connection restored ({ConnectionType}); catching up the subscribed rooms")]
-        public static partial void RedisRestored(ILogger logger, ConnectionType connectionType);
+        [LoggerMessage(EventId = 102, Level = LogLevel.Information, Message = "Redis at {Endpoint} is back after {Seconds} s; catching up the subscribed rooms")]
+        public static partial void RedisBack(ILogger logger, string endpoint, int seconds);
+
+        [LoggerMessage(EventId = 110, Level = LogLevel.Warning, Message = "Still cannot reach Redis at {Endpoint} ({Seconds} s so far: {Reason})")]
+        public static partial void RedisStillUnreachable(ILogger logger, string endpoint, int seconds, string reason);
 
         [LoggerMessage(EventId = 103, Level = LogLevel.Warning, Message = "Backplane upkeep failed; trying again")]
         public static partial void MaintenanceFailed(ILogger logger, Exception exception);

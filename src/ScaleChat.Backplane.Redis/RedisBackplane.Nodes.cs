@@ -71,7 +71,7 @@ public sealed partial class RedisBackplane
         catch (Exception ex) when (ex is RedisException or TimeoutException)
         {
             _dirty = true;
-            Log.MaintenanceFailed(_logger, ex);
+            OnFailure(ex);
         }
     }
 
@@ -169,6 +169,7 @@ public sealed partial class RedisBackplane
             }
 
             _registered = true;
+            OnSuccess();
             await SampleHistoryAsync();
 
             foreach (var node in await Db.SetMembersAsync(_names.Nodes))
@@ -182,7 +183,7 @@ public sealed partial class RedisBackplane
         catch (Exception ex) when (ex is RedisException or TimeoutException)
         {
             _dirty = true;
-            Log.MaintenanceFailed(_logger, ex);
+            OnFailure(ex);
         }
     }
 

@@ -72,7 +72,7 @@ public sealed partial class RedisBackplane
         catch (RedisException ex)
         {
             // Redis is away; it forgot the subscription with the connection or will be told on the next try.
-            Log.MaintenanceFailed(_logger, ex);
+            OnFailure(ex);
         }
         finally
         {
@@ -203,7 +203,7 @@ public sealed partial class RedisBackplane
             }
             catch (Exception ex) when (ex is RedisException or TimeoutException)
             {
-                Log.MaintenanceFailed(_logger, ex);
+                OnFailure(ex);
                 return; // the next restore tries again
             }
             catch (OperationCanceledException)

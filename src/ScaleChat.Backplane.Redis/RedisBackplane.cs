@@ -51,10 +51,10 @@ public sealed partial class RedisBackplane : IBackplane, IRoomStreams, IPresence
         config.ConnectTimeout = Math.Min(config.ConnectTimeout, 5000);
         config.AsyncTimeout = Math.Min(config.AsyncTimeout, 5000);
         _redis = await ConnectionMultiplexer.ConnectAsync(config).WaitAsync(TimeSpan.FromSeconds(30), cancellationToken);
-        _redis.ConnectionFailed += (_, e) => Log.RedisLost(_logger, e.ConnectionType, e.FailureType, e.Exception);
+        _redis.ConnectionFailed += (_, e) => OnDown(Reason(e.FailureType, e.Exception));
         _redis.ConnectionRestored += (_, e) =>
         {
-            Log.RedisRestored(_logger, e.ConnectionType);
+            OnSuccess();
             _dirty = true; // and once more at the next upkeep, when every subscription is surely back
             _ = CatchUpAllAsync();
         };
@@ -137,7 +137,7 @@ public sealed partial class RedisBackplane : IBackplane, IRoomStreams, IPresence
             }
             catch (RedisException ex)
             {
-                Log.MaintenanceFailed(_logger, ex);
+                OnFailure(ex);
             }
 
             await redis.CloseAsync();

@@ -36,6 +36,8 @@ public static class ErrorCodes
     public const string NameTaken = "name_taken";
     /// <summary>A private message's addressee has no connection anywhere.</summary>
     public const string NoSuchUser = "no_such_user";
+    /// <summary>The server cannot reach its backplane (Redis) now; the object was not processed. Try again in a few seconds.</summary>
+    public const string Unavailable = "unavailable";
     /// <summary>The server failed; the object may or may not have been processed.</summary>
     public const string Internal = "internal";
 }

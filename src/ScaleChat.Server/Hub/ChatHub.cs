@@ -20,6 +20,7 @@ internal sealed partial class ChatHub : IBackplaneHandler, IConnectionHandler, I
     private readonly Shards<Room> _rooms = new();
     private readonly Shards<Connection[]> _users = new();
     private readonly ConcurrentDictionary<long, Connection> _connections = new();
+    private readonly IBackplane _backplane;
     private readonly IRoomStreams _streams;
     private readonly IPresence _presence;
     private readonly IUserRouting _routing;
@@ -33,9 +34,10 @@ internal sealed partial class ChatHub : IBackplaneHandler, IConnectionHandler, I
     private int _legacyConnections;
     private (int Code, string Reason)? _closeAll;
 
-    public ChatHub(IRoomStreams streams, IPresence presence, IUserRouting routing, INameHolds names, TokenValidator tokens, TimeProvider time, ChatServerOptions options,
+    public ChatHub(IBackplane backplane, IRoomStreams streams, IPresence presence, IUserRouting routing, INameHolds names, TokenValidator tokens, TimeProvider time, ChatServerOptions options,
         ChatMetrics metrics, BackplaneMetrics backplaneMetrics, NodeIdentity node, ILogger<ChatHub> logger)
     {
+        _backplane = backplane;
         _streams = streams;
         _presence = presence;
         _routing = routing;
@@ -145,6 +147,16 @@ internal sealed partial class ChatHub : IBackplaneHandler, IConnectionHandler, I
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             // A backplane failure fails this command only; the client hears it and the connection stays.
+            // While the backplane is away that is expected: the backplane logs the outage once.
+            if (!_backplane.IsReady)
+            {
+                Log.CommandUnavailable(_logger, connection.Id, command.Type);
+                Metrics.Rejected(ErrorCodes.Unavailable);
+                connection.TryEnqueue(ServerFrames.Error(ErrorCodes.Unavailable,
+                    "the server cannot reach its backplane right now; try again in a few seconds", command.Ref));
+                return;
+            }
+
             Log.CommandFailed(_logger, connection.Id, command.Type, ex);
             connection.TryEnqueue(ServerFrames.Error(ErrorCodes.Internal, "the server could not complete this request", command.Ref));
         }
