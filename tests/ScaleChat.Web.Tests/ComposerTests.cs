@@ -18,11 +18,16 @@ public sealed partial class ComposerTests(BrowserFixture browser)
         var alice = await ChatPage.OpenAsync(await browser.NewPageAsync(), server.HttpUrl, "alice");
         await Expect(alice.Page.Locator("#text")).ToBeFocusedAsync();
 
-        for (var i = 1; i <= 8; i++)
-        {
-            await alice.Page.FillAsync("#text", $"burst {i}");
-            await alice.Page.PressAsync("#text", "Enter");
-        }
+        // A burst, as fast as a paste of many lines: through the page's own form, all at once.
+        await alice.Page.EvaluateAsync("""
+            () => {
+              const text = document.getElementById('text');
+              for (let i = 1; i <= 8; i++) {
+                text.value = `burst ${i}`;
+                document.getElementById('composer').requestSubmit();
+              }
+            }
+            """);
 
         var failed = alice.Page.Locator(".outgoing[data-state=failed]");
         await Expect(failed.First).ToContainTextAsync("faster than the server allows");
