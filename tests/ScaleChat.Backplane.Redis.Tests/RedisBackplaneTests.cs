@@ -67,8 +67,13 @@ public sealed class RedisBackplaneTests : IAsyncLifetime
         await b.SubscribeRoomAsync("dev");
         await b.UnsubscribeRoomAsync("dev");
         await a.PublishAsync(Message("unheard"));
-        await Task.Delay(300);
-        Assert.Empty(bHandler.RoomMessages);
+
+        // A barrier instead of a wait: subscribed again, b gets the next message on the same channel,
+        // which a subscription that had stayed would have delivered after the first.
+        await b.SubscribeRoomAsync("dev");
+        await a.PublishAsync(Message("heard"));
+        await RecordingHandler.WaitUntilAsync(() => !bHandler.RoomMessages.IsEmpty, "the message after the barrier");
+        Assert.Equal(["heard"], bHandler.RoomMessages.Select(m => m.Message.Text));
     }
 
     [Fact]
