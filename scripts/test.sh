@@ -46,6 +46,13 @@ for _ in $(seq 50); do
   sleep 0.1
 done
 
+# The code style of .editorconfig (whitespace, import order, naming), as `dotnet format` fixes it.
+dotnet format ScaleChat.slnx --verify-no-changes >"$work/format.log" 2>&1 || {
+  grep -E "error|warning" "$work/format.log" | head -20 >&2
+  echo "test.sh: the code is not formatted: run 'dotnet format ScaleChat.slnx'" >&2
+  exit 1
+}
+
 # The image's build step: the Dockerfile's own publish command, into a temporary folder, then the
 # published server answers --help. (No Docker engine is needed for this part of the image.)
 publish="$(sed -n 's/^ *\(dotnet publish .*\) -o \/app$/\1/p' deploy/Dockerfile)"

@@ -84,10 +84,14 @@ public class FanOutMetricsBenchmarks
         {
             Message = new ChatMessage
             {
-                Room = ProtocolConstants.GlobalRoom, From = "user0", Text = "a message of about forty-four characters....", Id = "0a1b2c3d4e-1",
+                Room = ProtocolConstants.GlobalRoom,
+                From = "user0",
+                Text = "a message of about forty-four characters....",
+                Id = "0a1b2c3d4e-1",
                 Timestamp = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
             },
-            OriginNode = "elsewhere", ReceivedTimestamp = Stopwatch.GetTimestamp(),
+            OriginNode = "elsewhere",
+            ReceivedTimestamp = Stopwatch.GetTimestamp(),
         };
     }
 

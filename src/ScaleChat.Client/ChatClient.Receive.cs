@@ -1,7 +1,7 @@
-using ScaleChat.Protocol.Frames;
 using System.Diagnostics;
 using ScaleChat.Client.Wire;
 using ScaleChat.Protocol;
+using ScaleChat.Protocol.Frames;
 
 namespace ScaleChat.Client;
 

@@ -1,7 +1,7 @@
-using ScaleChat.LoadTest.Running;
-using ScaleChat.LoadTest.Measurement;
 using System.Globalization;
+using ScaleChat.LoadTest.Measurement;
 using ScaleChat.LoadTest.Reports;
+using ScaleChat.LoadTest.Running;
 using ScaleChat.LoadTest.Workers;
 using ScaleChat.LoadTest.Workload;
 using ScaleChat.Protocol;

@@ -1,7 +1,7 @@
+using Microsoft.Extensions.DependencyInjection;
 using ScaleChat.Backplane.Redis.Tests.Infrastructure;
 using ScaleChat.Server.Backplane;
 using ScaleChat.Server.Tests.Infrastructure;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace ScaleChat.Backplane.Redis.Tests;
 

@@ -16,8 +16,12 @@ public sealed class ChatClientIdentityTests : IAsyncLifetime
 
     private ChatClient NewClient(string? name = "alice", string? token = null, string? nameKey = null) => new(new ChatClientOptions
     {
-        Url = _server.WsUrl, Name = name, Token = token, NameKey = nameKey,
-        ReconnectMinDelay = TimeSpan.FromMilliseconds(100), ReconnectMaxDelay = TimeSpan.FromMilliseconds(300),
+        Url = _server.WsUrl,
+        Name = name,
+        Token = token,
+        NameKey = nameKey,
+        ReconnectMinDelay = TimeSpan.FromMilliseconds(100),
+        ReconnectMaxDelay = TimeSpan.FromMilliseconds(300),
     });
 
     /// <summary>A connected client and its events; the caller disposes the client.</summary>

@@ -186,8 +186,11 @@ public sealed class ChatClientTests : IAsyncLifetime
     {
         var (alice, events) = await ConnectThroughProxyAsync("alice", o => new ChatClientOptions
         {
-            Url = o.Url, Name = o.Name, ReconnectMinDelay = o.ReconnectMinDelay,
-            KeepAliveInterval = TimeSpan.FromMilliseconds(300), KeepAliveTimeout = TimeSpan.FromMilliseconds(700),
+            Url = o.Url,
+            Name = o.Name,
+            ReconnectMinDelay = o.ReconnectMinDelay,
+            KeepAliveInterval = TimeSpan.FromMilliseconds(300),
+            KeepAliveTimeout = TimeSpan.FromMilliseconds(700),
         });
         await using var _ = alice;
         var (bob, _) = await Clients.ConnectAsync(_server, "bob");
@@ -208,7 +211,10 @@ public sealed class ChatClientTests : IAsyncLifetime
         await using var second = await TestServer.StartAsync("ScaleChat:NodeId=second-node").Bounded();
         var (alice, events) = await Clients.ConnectAsync(first.WsUrl, "alice", o => new ChatClientOptions
         {
-            Url = o.Url, Name = o.Name, ReconnectMinDelay = o.ReconnectMinDelay, FallbackUrls = [second.WsUrl],
+            Url = o.Url,
+            Name = o.Name,
+            ReconnectMinDelay = o.ReconnectMinDelay,
+            FallbackUrls = [second.WsUrl],
         });
         await using var _ = alice;
         Assert.Equal("first-node", alice.Node);

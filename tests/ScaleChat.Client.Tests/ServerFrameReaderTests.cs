@@ -1,6 +1,6 @@
-using ScaleChat.Protocol.Frames;
 using System.Text;
 using ScaleChat.Client.Wire;
+using ScaleChat.Protocol.Frames;
 
 namespace ScaleChat.Client.Tests;
 

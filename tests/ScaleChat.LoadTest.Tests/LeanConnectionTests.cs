@@ -1,4 +1,3 @@
-using ScaleChat.LoadTest.Workload;
 using System.Buffers.Binary;
 using System.Net;
 using System.Net.Sockets;
@@ -6,6 +5,7 @@ using System.Security.Cryptography;
 using System.Text;
 using ScaleChat.LoadTest.Clients;
 using ScaleChat.LoadTest.Tests.Infrastructure;
+using ScaleChat.LoadTest.Workload;
 using ScaleChat.Server.Tests.Infrastructure;
 
 namespace ScaleChat.LoadTest.Tests;

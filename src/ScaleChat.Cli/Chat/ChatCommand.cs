@@ -22,7 +22,11 @@ internal static partial class ChatCommand
         ArgumentNullException.ThrowIfNull(arguments);
         var options = new ChatClientOptions
         {
-            Url = arguments.Url, FallbackUrls = arguments.FallbackUrls ?? [], Name = arguments.Name, Token = arguments.Token, Presence = arguments.Presence,
+            Url = arguments.Url,
+            FallbackUrls = arguments.FallbackUrls ?? [],
+            Name = arguments.Name,
+            Token = arguments.Token,
+            Presence = arguments.Presence,
         };
         await using var client = new ChatClient(options);
         var terminalView = terminal ? new TerminalView() : null;

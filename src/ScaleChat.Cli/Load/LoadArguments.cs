@@ -81,10 +81,29 @@ internal static class LoadArguments
 
         var settings = new LoadSettings
         {
-            Receive = receive, Url = url, Clients = clients, Rooms = rooms, Publishers = publishers, Rate = rate, SizeMin = size.Item1, SizeMax = size.Item2,
-            PrivateShare = share, Ramp = ramp, Warmup = warmup, Duration = duration, Drain = drain, Legacy = legacy, Slo = slo,
-            Search = search, Workers = workers, ReportDir = Raw("report").Text, SourceAddresses = sources,
-            RawFile = Raw("raw").Text, TokenSecret = Raw("token-secret").Text, TokenIssuer = Raw("token-issuer").Text, TokenAudience = Raw("token-audience").Text,
+            Receive = receive,
+            Url = url,
+            Clients = clients,
+            Rooms = rooms,
+            Publishers = publishers,
+            Rate = rate,
+            SizeMin = size.Item1,
+            SizeMax = size.Item2,
+            PrivateShare = share,
+            Ramp = ramp,
+            Warmup = warmup,
+            Duration = duration,
+            Drain = drain,
+            Legacy = legacy,
+            Slo = slo,
+            Search = search,
+            Workers = workers,
+            ReportDir = Raw("report").Text,
+            SourceAddresses = sources,
+            RawFile = Raw("raw").Text,
+            TokenSecret = Raw("token-secret").Text,
+            TokenIssuer = Raw("token-issuer").Text,
+            TokenAudience = Raw("token-audience").Text,
         };
         error = problems.Count > 0 ? problems[0] : settings.Validate();
         return error is null ? settings : null;

@@ -1,5 +1,5 @@
-using ScaleChat.LoadTest;
 using System.CommandLine;
+using ScaleChat.LoadTest;
 using ScaleChat.LoadTest.Reports;
 using ScaleChat.LoadTest.Running;
 using ScaleChat.LoadTest.Workers;

@@ -17,7 +17,7 @@ internal static class NameTable
     private static readonly ConcurrentDictionary<string, string>.AlternateLookup<ReadOnlySpan<char>> Lookup =
         Table.GetAlternateLookup<ReadOnlySpan<char>>();
 
-    private static int s_count;
+    private static int _count;
 
     /// <summary>Reads the current string token, returning a shared instance for short values.</summary>
     public static string Read(ref Utf8JsonReader reader)
@@ -37,9 +37,9 @@ internal static class NameTable
         }
 
         var value = new string(name);
-        if (Volatile.Read(ref s_count) < MaxEntries && Table.TryAdd(value, value))
+        if (Volatile.Read(ref _count) < MaxEntries && Table.TryAdd(value, value))
         {
-            Interlocked.Increment(ref s_count);
+            Interlocked.Increment(ref _count);
         }
 
         return value;

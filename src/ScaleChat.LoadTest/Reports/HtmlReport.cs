@@ -125,9 +125,17 @@ public static class HtmlReport
                 var p = points[^1];
                 points[^1] = new Sample
                 {
-                    Second = s.Second, Phase = p.Phase, Connected = s.Connected, Sent = p.Sent + s.Sent, Delivered = p.Delivered + s.Delivered,
-                    Latency = HistogramData.Merge([p.Latency, s.Latency]), Errors = s.Errors, ConnectFailures = s.ConnectFailures,
-                    Disconnects = s.Disconnects, CpuPercent = Math.Max(p.CpuPercent, s.CpuPercent), SchedulerLateMs = Math.Max(p.SchedulerLateMs, s.SchedulerLateMs),
+                    Second = s.Second,
+                    Phase = p.Phase,
+                    Connected = s.Connected,
+                    Sent = p.Sent + s.Sent,
+                    Delivered = p.Delivered + s.Delivered,
+                    Latency = HistogramData.Merge([p.Latency, s.Latency]),
+                    Errors = s.Errors,
+                    ConnectFailures = s.ConnectFailures,
+                    Disconnects = s.Disconnects,
+                    CpuPercent = Math.Max(p.CpuPercent, s.CpuPercent),
+                    SchedulerLateMs = Math.Max(p.SchedulerLateMs, s.SchedulerLateMs),
                 };
             }
             else

@@ -1,5 +1,5 @@
-using ScaleChat.LoadTest.Measurement;
 using System.Text.Json.Serialization;
+using ScaleChat.LoadTest.Measurement;
 using ScaleChat.LoadTest.Running;
 using ScaleChat.LoadTest.Workload;
 

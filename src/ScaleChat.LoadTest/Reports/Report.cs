@@ -138,10 +138,23 @@ public sealed record WorkloadReport
 
     public static WorkloadReport From(LoadSettings s) => new()
     {
-        Clients = s.Clients, Rooms = s.Rooms, ClientsPerRoom = s.ClientsPerRoom, Publishers = s.Publishers, Rate = s.Rate,
-        RatePerPublisher = Math.Round(s.RatePerPublisher, 3), SizeMin = s.SizeMin, SizeMax = s.SizeMax, Private = s.PrivateShare,
-        Ramp = s.Ramp, WarmupSeconds = s.Warmup.TotalSeconds, DurationSeconds = s.Duration.TotalSeconds, DrainSeconds = s.Drain.TotalSeconds,
-        Legacy = s.Legacy, Workers = s.Workers, SourceAddresses = s.SourceAddresses, Tokens = s.TokenSecret is not null,
+        Clients = s.Clients,
+        Rooms = s.Rooms,
+        ClientsPerRoom = s.ClientsPerRoom,
+        Publishers = s.Publishers,
+        Rate = s.Rate,
+        RatePerPublisher = Math.Round(s.RatePerPublisher, 3),
+        SizeMin = s.SizeMin,
+        SizeMax = s.SizeMax,
+        Private = s.PrivateShare,
+        Ramp = s.Ramp,
+        WarmupSeconds = s.Warmup.TotalSeconds,
+        DurationSeconds = s.Duration.TotalSeconds,
+        DrainSeconds = s.Drain.TotalSeconds,
+        Legacy = s.Legacy,
+        Workers = s.Workers,
+        SourceAddresses = s.SourceAddresses,
+        Tokens = s.TokenSecret is not null,
         Receive = s.Receive == ScaleChat.LoadTest.Workload.ReceivePath.Lean && s.Url.Scheme == "ws" ? "lean" : "full",
     };
 }

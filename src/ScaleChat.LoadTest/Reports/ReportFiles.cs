@@ -1,7 +1,7 @@
-using ScaleChat.LoadTest.Measurement;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using ScaleChat.LoadTest.Measurement;
 using ScaleChat.LoadTest.Running;
 
 namespace ScaleChat.LoadTest.Reports;

@@ -1,5 +1,5 @@
-using ScaleChat.LoadTest.Measurement;
 using System.Diagnostics;
+using ScaleChat.LoadTest.Measurement;
 
 namespace ScaleChat.LoadTest.Running;
 

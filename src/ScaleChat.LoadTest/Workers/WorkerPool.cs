@@ -1,6 +1,6 @@
-using ScaleChat.LoadTest.Measurement;
 using System.Diagnostics;
 using System.Text.Json;
+using ScaleChat.LoadTest.Measurement;
 using ScaleChat.LoadTest.Reports;
 using ScaleChat.LoadTest.Running;
 using ScaleChat.LoadTest.Workload;
@@ -109,7 +109,8 @@ public sealed class WorkerPool(WorkerLauncher launcher, TextWriter output)
         var merged = RunResult.Merge([.. results.Select(r => r!)]);
         return merged with
         {
-            ServerLimits = limits, Warnings = [.. warnings.Union(merged.Warnings)],
+            ServerLimits = limits,
+            Warnings = [.. warnings.Union(merged.Warnings)],
             WorkerCores = [.. cores.Select(c => c is { } core ? core.ToString(System.Globalization.CultureInfo.InvariantCulture) : "any")],
         };
     }

@@ -19,9 +19,9 @@ public static class FrameWriter
     };
 
     [ThreadStatic]
-    private static ArrayBufferWriter<byte>? t_buffer;
+    private static ArrayBufferWriter<byte>? _buffer;
     [ThreadStatic]
-    private static Utf8JsonWriter? t_writer;
+    private static Utf8JsonWriter? _writer;
 
     /// <summary>Starts an object with its <c>type</c>; finish it with <see cref="End"/> on the same thread.</summary>
     public static Utf8JsonWriter Begin(ReadOnlySpan<byte> type)
@@ -35,9 +35,9 @@ public static class FrameWriter
     /// <summary>Starts an empty document (the caller writes the whole object); finish it with <see cref="End"/>.</summary>
     public static Utf8JsonWriter Start()
     {
-        var buffer = t_buffer ??= new ArrayBufferWriter<byte>(1024);
+        var buffer = _buffer ??= new ArrayBufferWriter<byte>(1024);
         buffer.ResetWrittenCount();
-        var writer = t_writer ??= new Utf8JsonWriter(buffer, WriterOptions);
+        var writer = _writer ??= new Utf8JsonWriter(buffer, WriterOptions);
         writer.Reset(buffer);
         return writer;
     }
@@ -45,15 +45,15 @@ public static class FrameWriter
     /// <summary>Closes the object and returns its bytes.</summary>
     public static byte[] End()
     {
-        var w = t_writer!;
+        var w = _writer!;
         w.WriteEndObject();
         w.Flush();
-        var bytes = t_buffer!.WrittenSpan.ToArray();
-        if (t_buffer.Capacity > 256 * 1024)
+        var bytes = _buffer!.WrittenSpan.ToArray();
+        if (_buffer.Capacity > 256 * 1024)
         {
             // A long history answer may have grown the buffer; do not keep it per thread.
-            t_buffer = null;
-            t_writer = null;
+            _buffer = null;
+            _writer = null;
         }
 
         return bytes;

@@ -1,6 +1,6 @@
-using ScaleChat.Backplane;
 using System.Security.Cryptography;
 using System.Text;
+using ScaleChat.Backplane;
 
 namespace ScaleChat.Server.Backplane;
 

@@ -14,7 +14,7 @@ namespace ScaleChat.Server.Connections;
 /// </summary>
 internal sealed partial class Connection
 {
-    private static long s_lastId;
+    private static long _lastId;
 
     private readonly WebSocket _socket;
     private readonly IConnectionHandler _handler;
@@ -38,7 +38,7 @@ internal sealed partial class Connection
         _options = options;
         _logger = logger;
         IsLegacy = legacy;
-        Id = Interlocked.Increment(ref s_lastId);
+        Id = Interlocked.Increment(ref _lastId);
         _queue = new SendQueue(options.SendQueueBytes);
         _bucket = new TokenBucket(options.Limits.MessagesPerSecond, options.Limits.Burst);
     }

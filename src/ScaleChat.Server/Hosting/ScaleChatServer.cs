@@ -4,17 +4,17 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Console;
 using Microsoft.Extensions.Options;
-using ScaleChat.Protocol;
 using ScaleChat.Backplane;
+using ScaleChat.Protocol;
 using ScaleChat.Server.Backplane;
 using ScaleChat.Server.Hub;
 using ScaleChat.Server.Identity;
 using ScaleChat.Server.Metrics;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace ScaleChat.Server.Hosting;
 

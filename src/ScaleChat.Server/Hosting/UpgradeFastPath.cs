@@ -10,8 +10,8 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
-using ScaleChat.Server.Hub;
 using ScaleChat.Protocol;
+using ScaleChat.Server.Hub;
 
 namespace ScaleChat.Server.Hosting;
 

@@ -1,8 +1,8 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
+using ScaleChat.Backplane;
 using ScaleChat.Protocol;
 using ScaleChat.Protocol.Frames;
-using ScaleChat.Backplane;
 using ScaleChat.Server.Connections;
 using ScaleChat.Server.Identity;
 using ScaleChat.Server.Metrics;

@@ -22,7 +22,7 @@ internal readonly record struct TokenCheck(TokenIdentity? Identity, string? Fail
 /// </summary>
 internal sealed class TokenValidator
 {
-    private static readonly TimeSpan s_clockSkew = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan ClockSkew = TimeSpan.FromSeconds(30);
 
     private readonly JsonWebTokenHandler _handler = new() { MaximumTokenSizeInBytes = ClientFrameParser.MaxTokenLength };
     private readonly TokenValidationParameters _parameters;
@@ -40,7 +40,7 @@ internal sealed class TokenValidator
             RequireExpirationTime = true,
             RequireSignedTokens = true,
             ValidateIssuerSigningKey = true,
-            ClockSkew = s_clockSkew,
+            ClockSkew = ClockSkew,
         };
 
         if (options.Mode != AuthMode.Token)

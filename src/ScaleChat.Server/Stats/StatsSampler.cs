@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using ScaleChat.Protocol;
 using ScaleChat.Backplane;
+using ScaleChat.Protocol;
 using ScaleChat.Server.Metrics;
 using Names = ScaleChat.Server.Metrics.ChatMetrics.Names;
 
