@@ -189,8 +189,17 @@ internal sealed partial class ChatHub : IBackplaneHandler, IConnectionHandler, I
             await _routing.RemoveUserAsync(user);
             if (connection.NameKey is { } key)
             {
-                // The grace period starts now: a reconnect within it keeps the name.
-                await _names.RenewAsync([KeyValuePair.Create(user, key)], _options.Auth.NameGrace);
+                // The grace period starts now: a reconnect within it keeps the name. Best effort: a
+                // disconnect must finish whatever the backplane does, and the hold lapses by itself.
+                try
+                {
+                    await _names.RenewAsync([KeyValuePair.Create(user, key)], _options.Auth.NameGrace);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    // One line per disconnect at Debug: an outage must not turn disconnects into stack traces.
+                    Log.HoldNotRenewed(_logger, user, ex.Message);
+                }
             }
         }
     }
