@@ -66,19 +66,37 @@ internal sealed partial class Connection
 
     private async ValueTask SendBatchAsync(byte[][] frames, int count)
     {
-        if (count == 1)
-        {
-            await _socket.SendAsync(frames[0], WebSocketMessageType.Text, endOfMessage: true, CancellationToken.None);
-            CountSent(1, frames[0].Length);
-            return;
-        }
-
         var length = count - 1;
         for (var i = 0; i < count; i++)
         {
             length += frames[i].Length;
         }
 
+        if (_sink is not null)
+        {
+            // The WebSocket may have sent its own close (a protocol error it refused): nothing after it.
+            if (_socket.State is not (WebSocketState.Open or WebSocketState.CloseReceived))
+            {
+                throw new WebSocketException(WebSocketError.InvalidState);
+            }
+
+            await _sink.WriteTextFrameAsync(frames, count, length);
+        }
+        else if (count == 1)
+        {
+            await _socket.SendAsync(frames[0], WebSocketMessageType.Text, endOfMessage: true, CancellationToken.None);
+        }
+        else
+        {
+            await SendJoinedAsync(frames, count, length);
+        }
+
+        CountSent(count, length);
+    }
+
+    /// <summary>The WebSocket's own send path, for connections accepted by the HTTP pipeline.</summary>
+    private async ValueTask SendJoinedAsync(byte[][] frames, int count, int length)
+    {
         var buffer = ArrayPool<byte>.Shared.Rent(length);
         try
         {
@@ -95,7 +113,6 @@ internal sealed partial class Connection
             }
 
             await _socket.SendAsync(buffer.AsMemory(0, length), WebSocketMessageType.Text, endOfMessage: true, CancellationToken.None);
-            CountSent(count, length);
         }
         finally
         {

@@ -22,6 +22,7 @@ internal sealed partial class Connection
     private readonly ChatServerOptions _options;
     private readonly ILogger _logger;
     private readonly SendQueue _queue;
+    private readonly ITextFrameSink? _sink;
     private readonly Dictionary<string, Membership> _rooms = new(StringComparer.Ordinal);
     private TokenBucket _bucket;
     private Traffic _traffic;
@@ -30,16 +31,17 @@ internal sealed partial class Connection
     private CancellationTokenSource? _closeDeadline;
     private CancellationTokenSource? _handshakeTimer;
 
-    public Connection(WebSocket socket, bool legacy, IConnectionHandler handler, ChatMetrics metrics, ChatServerOptions options, ILogger logger)
+    public Connection(WebSocket socket, bool legacy, IConnectionHandler handler, ChatMetrics metrics, ChatServerOptions options, ILogger logger, SendLoop? sendLoop = null, ITextFrameSink? sink = null)
     {
         _socket = socket;
         _handler = handler;
         _metrics = metrics;
         _options = options;
         _logger = logger;
+        _sink = sink;
         IsLegacy = legacy;
         Id = Interlocked.Increment(ref _lastId);
-        _queue = new SendQueue(options.SendQueueBytes);
+        _queue = new SendQueue(options.SendQueueBytes, sendLoop);
         _bucket = new TokenBucket(options.Limits.MessagesPerSecond, options.Limits.Burst);
     }
 

@@ -6,9 +6,10 @@ namespace ScaleChat.Server.Connections;
 /// A connection's outgoing frames: many producers (fan-out from any thread) and one consumer (the
 /// connection's writer loop). Bounded in bytes, so a slow reader is found instead of growing
 /// without end. Written by hand because an idle connection must cost almost nothing: an empty
-/// queue holds no array, and waiting costs no allocation.
+/// queue holds no array, and waiting costs no allocation. With a <see cref="SendLoop"/>, a parked
+/// writer is woken on that loop's thread and runs there; without one, on the thread pool.
 /// </summary>
-internal sealed class SendQueue(long maxBytes) : IValueTaskSource<bool>
+internal sealed class SendQueue(long maxBytes, SendLoop? loop = null) : IValueTaskSource<bool>
 {
     private static readonly byte[][] Empty = [];
 
@@ -19,7 +20,7 @@ internal sealed class SendQueue(long maxBytes) : IValueTaskSource<bool>
     private long _bytes;
     private bool _completed;
     private bool _waiting;
-    private ManualResetValueTaskSourceCore<bool> _signal = new() { RunContinuationsAsynchronously = true };
+    private ManualResetValueTaskSourceCore<bool> _signal = new() { RunContinuationsAsynchronously = loop is null };
 
     /// <summary>What <see cref="TryEnqueue"/> did.</summary>
     public enum Result
@@ -70,7 +71,7 @@ internal sealed class SendQueue(long maxBytes) : IValueTaskSource<bool>
 
         if (wake)
         {
-            _signal.SetResult(true);
+            Wake();
         }
 
         return Result.Queued;
@@ -155,7 +156,22 @@ internal sealed class SendQueue(long maxBytes) : IValueTaskSource<bool>
 
         if (wake)
         {
-            _signal.SetResult(_count > 0);
+            Wake();
+        }
+    }
+
+    /// <summary>Completes the parked writer's wait (on the send loop's thread, when there is one).</summary>
+    internal void Signal() => _signal.SetResult(Volatile.Read(ref _count) > 0);
+
+    private void Wake()
+    {
+        if (loop is null)
+        {
+            Signal();
+        }
+        else
+        {
+            loop.Wake(this);
         }
     }
 

@@ -79,11 +79,13 @@ internal static class ChatEndpoints
 
     /// <summary>Runs an accepted WebSocket as a chat connection until it closes (both ways of accepting end here).</summary>
     /// <param name="identity">The identity of a token that came with the upgrade (token mode), or null.</param>
-    public static async Task RunConnectionAsync(WebSocket socket, bool v1, string? room, TokenIdentity? identity, IServiceProvider services)
+    /// <param name="sink">Where the writer loop writes whole frames itself (the lean path), or null for the WebSocket's send path.</param>
+    public static async Task RunConnectionAsync(WebSocket socket, bool v1, string? room, TokenIdentity? identity, IServiceProvider services, ITextFrameSink? sink = null)
     {
         var hub = services.GetRequiredService<ChatHub>();
         var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger<Connection>();
-        var connection = new Connection(socket, legacy: !v1, hub, hub.Metrics, hub.Options, logger) { UpgradeIdentity = identity };
+        var sendLoop = services.GetRequiredService<SendLoops>().Next();
+        var connection = new Connection(socket, legacy: !v1, hub, hub.Metrics, hub.Options, logger, sendLoop, sink) { UpgradeIdentity = identity };
         hub.Register(connection);
         await connection.RunAsync(room);
     }

@@ -1,6 +1,9 @@
 using System.Buffers;
+using System.Buffers.Binary;
 using System.IO.Pipelines;
 using Microsoft.AspNetCore.Connections;
+using ScaleChat.Protocol;
+using ScaleChat.Server.Connections;
 
 namespace ScaleChat.Server.Hosting;
 
@@ -10,10 +13,11 @@ namespace ScaleChat.Server.Hosting;
 /// Disposing it (the WebSocket's abort) ends the connection, even while a write waits on a peer
 /// that does not read.
 /// </summary>
-internal sealed class DuplexPipeStream(ConnectionContext connection) : Stream
+internal sealed class DuplexPipeStream(ConnectionContext connection) : Stream, ITextFrameSink
 {
     private readonly PipeReader _input = connection.Transport.Input;
     private readonly PipeWriter _output = connection.Transport.Output;
+    private readonly SemaphoreSlim _writeLock = new(1, 1);
     private int _writing;
 
     public override bool CanRead => true;
@@ -54,10 +58,117 @@ internal sealed class DuplexPipeStream(ConnectionContext connection) : Stream
         }
     }
 
-    public override ValueTask WriteAsync(ReadOnlyMemory<byte> source, CancellationToken cancellationToken = default)
+    public override async ValueTask WriteAsync(ReadOnlyMemory<byte> source, CancellationToken cancellationToken = default)
     {
-        Interlocked.Increment(ref _writing);
-        return EndWriteAsync(_output.WriteAsync(source, cancellationToken));
+        // The WebSocket's own frames (pongs, pings, close) share the output with the writer loop's
+        // direct frames: one at a time, each whole.
+        await _writeLock.WaitAsync(cancellationToken);
+        try
+        {
+            Interlocked.Increment(ref _writing);
+            await EndWriteAsync(_output.WriteAsync(source, cancellationToken));
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    /// <summary>
+    /// Writes one text frame whose payload is <paramref name="objects"/> joined by '\n' straight into
+    /// the transport's output and flushes it. A server frame is not masked, so the objects are copied
+    /// once, into the output, behind a header of at most ten bytes.
+    /// </summary>
+    public ValueTask WriteTextFrameAsync(byte[][] objects, int count, int payloadLength)
+    {
+        if (!_writeLock.Wait(0))
+        {
+            return WriteTextFrameAfterLockAsync(objects.AsSpan(0, count).ToArray(), payloadLength);
+        }
+
+        var locked = true;
+        try
+        {
+            WriteTextFrame(_output, objects.AsSpan(0, count), payloadLength);
+            Interlocked.Increment(ref _writing);
+            var flush = EndWriteAsync(_output.FlushAsync());
+            if (flush.IsCompletedSuccessfully)
+            {
+                return default;
+            }
+
+            locked = false;
+            return ReleaseAfterAsync(flush);
+        }
+        finally
+        {
+            if (locked)
+            {
+                _writeLock.Release();
+            }
+        }
+    }
+
+    private async ValueTask WriteTextFrameAfterLockAsync(byte[][] objects, int payloadLength)
+    {
+        await _writeLock.WaitAsync();
+        try
+        {
+            WriteTextFrame(_output, objects, payloadLength);
+            Interlocked.Increment(ref _writing);
+            await EndWriteAsync(_output.FlushAsync());
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    private async ValueTask ReleaseAfterAsync(ValueTask flush)
+    {
+        try
+        {
+            await flush;
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    private static void WriteTextFrame(PipeWriter output, ReadOnlySpan<byte[]> objects, int payloadLength)
+    {
+        Span<byte> header = stackalloc byte[10];
+        header[0] = 0x81; // FIN, text
+        int headerLength;
+        if (payloadLength < 126)
+        {
+            header[1] = (byte)payloadLength;
+            headerLength = 2;
+        }
+        else if (payloadLength <= ushort.MaxValue)
+        {
+            header[1] = 126;
+            BinaryPrimitives.WriteUInt16BigEndian(header[2..], (ushort)payloadLength);
+            headerLength = 4;
+        }
+        else
+        {
+            header[1] = 127;
+            BinaryPrimitives.WriteUInt64BigEndian(header[2..], (ulong)payloadLength);
+            headerLength = 10;
+        }
+
+        output.Write(header[..headerLength]);
+        for (var i = 0; i < objects.Length; i++)
+        {
+            if (i > 0)
+            {
+                output.Write([ProtocolConstants.ObjectSeparator]);
+            }
+
+            output.Write(objects[i]);
+        }
     }
 
     public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
@@ -66,10 +177,18 @@ internal sealed class DuplexPipeStream(ConnectionContext connection) : Stream
     public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
         WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
-    public override Task FlushAsync(CancellationToken cancellationToken)
+    public override async Task FlushAsync(CancellationToken cancellationToken)
     {
-        Interlocked.Increment(ref _writing);
-        return EndWriteAsync(_output.FlushAsync(cancellationToken)).AsTask();
+        await _writeLock.WaitAsync(cancellationToken);
+        try
+        {
+            Interlocked.Increment(ref _writing);
+            await EndWriteAsync(_output.FlushAsync(cancellationToken));
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
     }
 
     /// <summary>Waits for a write or flush counted in <c>_writing</c> (so that an abort can cancel it) and checks its end.</summary>

@@ -12,6 +12,7 @@ using Microsoft.Extensions.Options;
 using ScaleChat.Backplane;
 using ScaleChat.Protocol;
 using ScaleChat.Server.Backplane;
+using ScaleChat.Server.Connections;
 using ScaleChat.Server.Hub;
 using ScaleChat.Server.Identity;
 using ScaleChat.Server.Metrics;
@@ -120,6 +121,7 @@ public static partial class ScaleChatServer
         services.TryAddSingleton<IPresence>(sp => sp.GetRequiredService<InMemoryBackplane>());
         services.TryAddSingleton<IUserRouting>(sp => sp.GetRequiredService<InMemoryBackplane>());
         services.AddSingleton<ChatHub>();
+        services.AddSingleton(_ => new SendLoops(Environment.ProcessorCount));
         services.AddSingleton<INodeState>(sp => sp.GetRequiredService<ChatHub>());
         services.AddHostedService<ChatHubLifetime>();
         services.Configure<HostOptions>(host => host.ShutdownTimeout = options.ShutdownTimeout + options.CloseTimeout);

@@ -90,14 +90,15 @@ internal sealed class UpgradeFastPath(ConnectionDelegate next, IServiceProvider 
         {
             input.AdvanceTo(buffer.GetPosition(headLength));
             await context.Transport.Output.WriteAsync(Accept(lean));
-            var socket = WebSocket.CreateFromStream(new DuplexPipeStream(context), new WebSocketCreationOptions
+            var stream = new DuplexPipeStream(context);
+            var socket = WebSocket.CreateFromStream(stream, new WebSocketCreationOptions
             {
                 IsServer = true,
                 SubProtocol = lean.Request.V1 ? ProtocolConstants.SubprotocolV1 : null,
                 KeepAliveInterval = ChatEndpoints.KeepAliveInterval,
                 KeepAliveTimeout = ChatEndpoints.KeepAliveTimeout,
             });
-            await ChatEndpoints.RunConnectionAsync(socket, lean.Request.V1, lean.Request.Room, verdict.Identity, services);
+            await ChatEndpoints.RunConnectionAsync(socket, lean.Request.V1, lean.Request.Room, verdict.Identity, services, stream);
         }
         finally
         {

@@ -1,0 +1,158 @@
+using System.IO.Pipelines;
+using System.Net.WebSockets;
+using System.Text;
+using Microsoft.AspNetCore.Connections;
+using ScaleChat.Server.Connections;
+using ScaleChat.Server.Hosting;
+
+namespace ScaleChat.Server.Tests.Connections;
+
+/// <summary>
+/// On the lean path the writer loop frames server messages itself and writes them straight into the
+/// transport, beside the WebSocket's own frames (pings, pongs, close). A standard client must read
+/// every frame whole, whatever its length and however the two writers interleave.
+/// </summary>
+public sealed class DirectFrameTests
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(20);
+
+    [Theory(Timeout = 20_000)]
+    [InlineData(0)]
+    [InlineData(125)]
+    [InlineData(126)]
+    [InlineData(65_535)]
+    [InlineData(65_536)]
+    [InlineData(300_000)]
+    public async Task AFrameOfAnyLengthReachesAStandardClientWhole(int length)
+    {
+        await using var link = new Link();
+        // Two objects joined by '\n' make up the payload (one empty object for length 0).
+        byte[][] objects = length == 0 ? [[]] : [Encoding.UTF8.GetBytes(new string('a', length / 2)), Encoding.UTF8.GetBytes(new string('b', length - (length / 2) - 1))];
+        var write = link.Sink.WriteTextFrameAsync(objects, objects.Length, length); // a long frame waits for the reader
+
+        var received = await link.ReceiveTextAsync();
+        await write;
+        Assert.Equal(length, Encoding.UTF8.GetByteCount(received));
+        Assert.Equal(string.Join('\n', objects.Select(o => Encoding.UTF8.GetString(o))), received);
+    }
+
+    [Fact(Timeout = 30_000)]
+    public async Task DirectFramesAndTheWebSocketsOwnFramesNeverInterleave()
+    {
+        await using var link = new Link();
+        const int Each = 2_000;
+        var big = Encoding.UTF8.GetBytes(new string('d', 5_000));
+        var direct = Task.Run(async () =>
+        {
+            for (var i = 0; i < Each; i++)
+            {
+                var text = Encoding.UTF8.GetBytes($"direct {i} ");
+                await link.Sink.WriteTextFrameAsync([text, big], 2, text.Length + 1 + big.Length);
+            }
+        });
+        var own = Task.Run(async () =>
+        {
+            for (var i = 0; i < Each; i++)
+            {
+                await link.Server.SendAsync(Encoding.UTF8.GetBytes($"own {i}"), WebSocketMessageType.Text, true, CancellationToken.None);
+            }
+        });
+
+        int nextDirect = 0, nextOwn = 0;
+        while (nextDirect < Each || nextOwn < Each)
+        {
+            var text = await link.ReceiveTextAsync();
+            if (text.StartsWith("direct ", StringComparison.Ordinal))
+            {
+                Assert.Equal($"direct {nextDirect++} \n{new string('d', 5_000)}", text);
+            }
+            else
+            {
+                Assert.Equal($"own {nextOwn++}", text);
+            }
+        }
+
+        await Task.WhenAll(direct, own);
+    }
+
+    [Fact(Timeout = 20_000)]
+    public async Task ASendLoopWakesEveryParkedWriterAndStillWakesThemAfterItStopped()
+    {
+        var loops = new SendLoops(2);
+        var queues = Enumerable.Range(0, 100).Select(_ => new SendQueue(1 << 20, loops.Next())).ToArray();
+        var waits = queues.Select(q => q.WaitToReadAsync().AsTask()).ToArray();
+        foreach (var queue in queues)
+        {
+            Assert.Equal(SendQueue.Result.Queued, queue.TryEnqueue([1, 2, 3]));
+        }
+
+        Assert.All(await Task.WhenAll(waits).WaitAsync(Timeout), Assert.True);
+
+        loops.Dispose();
+        var batch = new byte[8][];
+        var later = queues.Select(q =>
+        {
+            Assert.Equal(1, q.DequeueBatch(batch, 1024));
+            return q.WaitToReadAsync().AsTask();
+        }).ToArray();
+        foreach (var queue in queues)
+        {
+            queue.Complete(discard: false);
+        }
+
+        Assert.All(await Task.WhenAll(later).WaitAsync(Timeout), Assert.False);
+    }
+
+    /// <summary>A server-side <see cref="DuplexPipeStream"/> and WebSocket joined by pipes to a client WebSocket.</summary>
+    private sealed class Link : IAsyncDisposable
+    {
+        private readonly WebSocket _client;
+        private readonly byte[] _buffer = new byte[1 << 20];
+
+        public Link()
+        {
+            var toServer = new Pipe();
+            var toClient = new Pipe();
+            var serverEnd = new DuplexPipe(toServer.Reader, toClient.Writer);
+            var clientEnd = new DuplexPipe(toClient.Reader, toServer.Writer);
+            var stream = new DuplexPipeStream(new DefaultConnectionContext("server", serverEnd, clientEnd));
+            Sink = stream;
+            Server = WebSocket.CreateFromStream(stream, new WebSocketCreationOptions { IsServer = true });
+            _client = WebSocket.CreateFromStream(new DuplexPipeStream(new DefaultConnectionContext("client", clientEnd, serverEnd)), new WebSocketCreationOptions { IsServer = false });
+        }
+
+        public ITextFrameSink Sink { get; }
+
+        public WebSocket Server { get; }
+
+        public async Task<string> ReceiveTextAsync()
+        {
+            var length = 0;
+            while (true)
+            {
+                using var timeout = new CancellationTokenSource(Timeout);
+                var result = await _client.ReceiveAsync(_buffer.AsMemory(length), timeout.Token);
+                Assert.Equal(WebSocketMessageType.Text, result.MessageType);
+                length += result.Count;
+                if (result.EndOfMessage)
+                {
+                    return Encoding.UTF8.GetString(_buffer, 0, length);
+                }
+            }
+        }
+
+        public ValueTask DisposeAsync()
+        {
+            _client.Abort();
+            Server.Abort();
+            return ValueTask.CompletedTask;
+        }
+    }
+
+    private sealed class DuplexPipe(PipeReader input, PipeWriter output) : IDuplexPipe
+    {
+        public PipeReader Input { get; } = input;
+
+        public PipeWriter Output { get; } = output;
+    }
+}
