@@ -71,6 +71,13 @@ public sealed class ChatServerOptions
     public bool LeanUpgrade { get; set; } = true;
 
     /// <summary>
+    /// Run socket completions and flushes on the thread that caused them rather than handing each to
+    /// another queue first (Kestrel's inline scheduling): a writer's flush then writes to the socket
+    /// itself. Safe here because nothing on the server's socket paths blocks a thread.
+    /// </summary>
+    public bool InlineScheduling { get; set; } = true;
+
+    /// <summary>
     /// Most connections held at once; 0 derives it from the process's open-file limit, leaving room for
     /// the files and sockets the server itself needs.
     /// </summary>

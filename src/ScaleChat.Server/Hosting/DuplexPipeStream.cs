@@ -18,7 +18,7 @@ internal sealed class DuplexPipeStream(ConnectionContext connection) : Stream, I
     private readonly PipeReader _input = connection.Transport.Input;
     private readonly PipeWriter _output = connection.Transport.Output;
     private readonly SemaphoreSlim _writeLock = new(1, 1);
-    private int _writing;
+    private volatile bool _disposed;
 
     public override bool CanRead => true;
 
@@ -65,7 +65,7 @@ internal sealed class DuplexPipeStream(ConnectionContext connection) : Stream, I
         await _writeLock.WaitAsync(cancellationToken);
         try
         {
-            Interlocked.Increment(ref _writing);
+            ThrowIfDisposed();
             await EndWriteAsync(_output.WriteAsync(source, cancellationToken));
         }
         finally
@@ -89,8 +89,8 @@ internal sealed class DuplexPipeStream(ConnectionContext connection) : Stream, I
         var locked = true;
         try
         {
+            ThrowIfDisposed();
             WriteTextFrame(_output, objects.AsSpan(0, count), payloadLength);
-            Interlocked.Increment(ref _writing);
             var flush = EndWriteAsync(_output.FlushAsync());
             if (flush.IsCompletedSuccessfully)
             {
@@ -114,8 +114,8 @@ internal sealed class DuplexPipeStream(ConnectionContext connection) : Stream, I
         await _writeLock.WaitAsync();
         try
         {
+            ThrowIfDisposed();
             WriteTextFrame(_output, objects, payloadLength);
-            Interlocked.Increment(ref _writing);
             await EndWriteAsync(_output.FlushAsync());
         }
         finally
@@ -182,7 +182,7 @@ internal sealed class DuplexPipeStream(ConnectionContext connection) : Stream, I
         await _writeLock.WaitAsync(cancellationToken);
         try
         {
-            Interlocked.Increment(ref _writing);
+            ThrowIfDisposed();
             await EndWriteAsync(_output.FlushAsync(cancellationToken));
         }
         finally
@@ -191,22 +191,17 @@ internal sealed class DuplexPipeStream(ConnectionContext connection) : Stream, I
         }
     }
 
-    /// <summary>Waits for a write or flush counted in <c>_writing</c> (so that an abort can cancel it) and checks its end.</summary>
-    private async ValueTask EndWriteAsync(ValueTask<FlushResult> pending)
+    /// <summary>Waits for a write or flush (made under the write lock, so that an abort can cancel it) and checks its end.</summary>
+    private static async ValueTask EndWriteAsync(ValueTask<FlushResult> pending)
     {
-        try
+        var result = await pending;
+        if (result.IsCompleted || result.IsCanceled)
         {
-            var result = await pending;
-            if (result.IsCompleted || result.IsCanceled)
-            {
-                throw new IOException("the connection is closed");
-            }
-        }
-        finally
-        {
-            Interlocked.Decrement(ref _writing);
+            throw new IOException("the connection is closed");
         }
     }
+
+    private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed, this);
 
     public override void Flush() => FlushAsync(CancellationToken.None).GetAwaiter().GetResult();
 
@@ -220,7 +215,14 @@ internal sealed class DuplexPipeStream(ConnectionContext connection) : Stream, I
 
     protected override void Dispose(bool disposing)
     {
-        if (disposing && Volatile.Read(ref _writing) > 0)
+        if (!disposing || _disposed)
+        {
+            base.Dispose(disposing);
+            return;
+        }
+
+        _disposed = true; // later writes throw; one that holds the lock now is cancelled below
+        if (!_writeLock.Wait(0))
         {
             // A write waits on a peer that does not read: completing the pipes would not release it.
             // Cancel it and abort the connection; Kestrel completes the pipes when the connection ends.
@@ -228,11 +230,12 @@ internal sealed class DuplexPipeStream(ConnectionContext connection) : Stream, I
             _input.CancelPendingRead();
             connection.Abort(new ConnectionAbortedException("the WebSocket was aborted during a write"));
         }
-        else if (disposing)
+        else
         {
             // Nothing pending: what was written (the close frame) still goes out before the FIN.
             _input.Complete();
             _output.Complete();
+            _writeLock.Release();
         }
 
         base.Dispose(disposing);

@@ -54,6 +54,11 @@ public static partial class ScaleChatServer
                 listen.Use(next => new UpgradeFastPath(next, listen.ApplicationServices).OnConnectionAsync)));
         }
 
+        if (builder.Configuration.GetValue($"{ChatServerOptions.SectionName}:{nameof(ChatServerOptions.InlineScheduling)}", true))
+        {
+            builder.WebHost.UseSockets(sockets => sockets.UnsafePreferInlineScheduling = true);
+        }
+
         AddScaleChat(builder.Services, builder.Configuration);
         builder.Services.AddOptions<KestrelServerOptions>().Configure<ChatServerOptions, StartupFacts>(ApplyLimits);
         return builder;

@@ -76,6 +76,20 @@ public sealed class DirectFrameTests
     }
 
     [Fact(Timeout = 20_000)]
+    public async Task AnAbortReleasesADirectWriteThatWaitsOnAPeerThatDoesNotRead()
+    {
+        await using var link = new Link();
+        var big = new byte[300_000];
+        var stuck = link.Sink.WriteTextFrameAsync([big], 1, big.Length).AsTask(); // more than the pipe holds; nobody reads
+        Assert.False(stuck.IsCompleted);
+
+        link.Server.Abort();
+
+        await Assert.ThrowsAsync<IOException>(() => stuck.WaitAsync(Timeout));
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => link.Sink.WriteTextFrameAsync([[1]], 1, 1).AsTask());
+    }
+
+    [Fact(Timeout = 20_000)]
     public async Task ASendLoopWakesEveryParkedWriterAndStillWakesThemAfterItStopped()
     {
         var loops = new SendLoops(2);

@@ -1,0 +1,167 @@
+#!/usr/bin/env bash
+# Reruns the server's performance targets with one command and writes a markdown table (machine,
+# commit, command, figures) into bench/results/run-DATE-COMMIT.md.
+#
+#   bench/run.sh                 # everything
+#   STEPS="fanout ceiling" bench/run.sh
+#
+# Steps (STEPS, default all of them):
+#   fanout   1,000 clients in one room, 10 publishers, 100-byte-class messages: the server pinned to
+#            CPU 0, the independent generator (bench/gogen, gorilla/websocket) pinned to CPU 1; RATES
+#            messages a second (deliveries = rate x 1,000), PASSES passes each, a fresh server each.
+#   ceiling  rising rates, one pass each, until p99 reaches 50 ms or a delivery is lost.
+#   idle     memory per idle connection with IDLE connections held (bench/ScaleChat.Benchmarks).
+#   connect  connections a second and server CPU per connection (open mode).
+#   alloc    allocations per delivery (BenchmarkDotNet, [MemoryDiagnoser]).
+#
+# Environment: SERVER_DLL (a scalechat.dll to measure instead of this tree's Release build), PASSES (2),
+# RATES ("50 100 400"), CEILING ("600 800 1000 1200 1600 2000"), WARMUP (5), DURATION (15),
+# IDLE ("10000 19500"), PORT (18600). Needs golang-go and golang-github-gorilla-websocket-dev.
+set -euo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd)
+steps=${STEPS:-fanout ceiling idle connect alloc}
+passes=${PASSES:-2} rates=${RATES:-50 100 400} ceiling=${CEILING:-600 800 1000 1200 1600 2000}
+warmup=${WARMUP:-5} duration=${DURATION:-15} idle_counts=${IDLE:-10000 19500} port=${PORT:-18600}
+work=$(mktemp -d)
+server=""
+cleanup() { [ -n "$server" ] && kill "$server" 2>/dev/null; rm -rf "$work"; }
+trap cleanup EXIT
+
+if [ -z "${SERVER_DLL:-}" ]; then
+  dotnet build -c Release "$here/src/ScaleChat.Cli" -v q -nologo >/dev/null
+  SERVER_DLL=$here/src/ScaleChat.Cli/bin/Release/net10.0/scalechat.dll
+fi
+cp -r "$(dirname "$SERVER_DLL")" "$work/server" # one server build for the whole sitting
+dll=$work/server/$(basename "$SERVER_DLL")
+commit=$(git -C "$here" rev-parse --short HEAD)$(git -C "$here" diff --quiet HEAD -- src || echo "+changes")
+out=$here/bench/results/run-$(date -u +%Y-%m-%d)-${commit%%+*}.md
+hz=$(getconf CLK_TCK)
+
+start_server() { # pinned to CPU 0; prints nothing, sets $server
+  taskset -c 0 dotnet "$dll" serve --urls "http://127.0.0.1:$port" --ScaleChat:Limits:MessagesPerSecond=1000000 \
+    --ScaleChat:Limits:Burst=1000000 --Logging:LogLevel:Default=Warning >"$work/server.log" 2>&1 &
+  server=$!
+  for _ in $(seq 150); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && return; sleep 0.2; done
+  echo "the server did not start:" >&2; cat "$work/server.log" >&2; exit 1
+}
+stop_server() { kill "$server" 2>/dev/null; wait "$server" 2>/dev/null || true; server=""; }
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+metric() { curl -s "http://127.0.0.1:$port/metrics" | awk -v m="$1" '$1 ~ "^"m"(\\{|$)" {s += $2} END {printf "%d", s}'; }
+
+# One fan-out run at $1 messages a second: prints a JSON line with the generator's figures, the
+# server's CPU per delivery, objects per frame and the generator's own CPU (its saturation).
+fanout_run() {
+  local rate=$1 before after frames0 objects0
+  start_server
+  frames0=$(metric scalechat_frames_sent_total); objects0=$(metric scalechat_objects_sent_total)
+  before=$(cpu_ticks "$server")
+  /usr/bin/time -f "%U %S %e" -o "$work/time" taskset -c 1 "$work/gogen" --url "ws://127.0.0.1:$port/ws" --clients 1000 \
+    --rooms 1 --publishers 10 --rate "$rate" --warmup "${warmup}s" --duration "${duration}s" >"$work/gen.log" 2>&1 || true
+  after=$(cpu_ticks "$server")
+  local frames=$(( $(metric scalechat_frames_sent_total) - frames0 )) objects=$(( $(metric scalechat_objects_sent_total) - objects0 ))
+  stop_server
+  python3 - "$rate" "$before" "$after" "$hz" "$frames" "$objects" "$(cat "$work/time")" "$(tail -1 "$work/gen.log")" "$warmup" "$duration" <<'PY'
+import json, sys
+rate, before, after, hz, frames, objects = (int(x) for x in sys.argv[1:7])
+user, system, elapsed = (float(x) for x in sys.argv[7].split())
+try:
+    g = json.loads(sys.argv[8])
+except ValueError:
+    g = {"error": sys.argv[8]}
+deliveries = rate * 1000 * (int(sys.argv[9]) + int(sys.argv[10]))
+g.update(rate=rate * 1000, serverUsPerDelivery=(after - before) / hz / deliveries * 1e6,
+         objectsPerFrame=objects / frames if frames else 0, generatorCpu=(user + system) / elapsed)
+print(json.dumps(g))
+PY
+}
+
+row() { # a fan-out JSON line as a table row
+  python3 - "$1" <<'PY'
+import json, sys
+g = json.loads(sys.argv[1])
+if "error" in g:
+    print("| {:,} | failed: {} | | | | | |".format(g["rate"], g["error"]))
+else:
+    print("| {:,} | {:,} of {:,} | {:.1f} | {:.1f} | {:.2f} | {:.1f} | {:.0f}%, late {:.1f} ms |".format(
+        g["rate"], g["delivered"], g["expected"], g["p50Ms"], g["p99Ms"], g["serverUsPerDelivery"],
+        g["objectsPerFrame"], g["generatorCpu"] * 100, g["schedulerLateP99Ms"]))
+PY
+}
+
+{
+  echo "# Server performance run, $(date -u '+%Y-%m-%d %H:%M') UTC"
+  echo
+  echo "- Commit: \`$commit\`; server build: \`$SERVER_DLL\`"
+  echo "- Machine: $(nproc) cores, $(lscpu | sed -n 's/^Model name: *//p' | head -1), $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), Linux $(uname -r), .NET $(dotnet --version)"
+  echo "- Load average at the start: $(cut -d' ' -f1-3 /proc/loadavg)"
+  echo "- Command: \`STEPS=\"$steps\" PASSES=$passes RATES=\"$rates\" CEILING=\"$ceiling\" WARMUP=$warmup DURATION=$duration bench/run.sh\`"
+  echo
+} >"$out"
+
+if [[ " $steps " == *" fanout "* || " $steps " == *" ceiling "* ]]; then
+  (cd "$here/bench/gogen" && GO111MODULE=off GOPATH=/usr/share/gocode go build -o "$work/gogen" .)
+fi
+
+header='| deliveries/s | delivered | p50 ms | p99 ms | server µs per delivery | objects per frame | generator CPU, schedule late p99 |
+|---:|---:|---:|---:|---:|---:|---|'
+
+if [[ " $steps " == *" fanout "* ]]; then
+  { echo "## Fan-out: 1,000 clients in one room, server on CPU 0, generator on CPU 1"; echo; echo "$header"; } >>"$out"
+  for rate in $rates; do
+    for _ in $(seq "$passes"); do
+      line=$(fanout_run "$rate"); echo "$line" >&2; row "$line" >>"$out"
+    done
+  done
+  echo >>"$out"
+fi
+
+if [[ " $steps " == *" ceiling "* ]]; then
+  { echo "## Ceiling: the largest rate with p99 under 50 ms and nothing lost"; echo; echo "$header"; } >>"$out"
+  best=0
+  for rate in $ceiling; do
+    line=$(fanout_run "$rate"); echo "$line" >&2; row "$line" >>"$out"
+    ok=$(python3 -c 'import json,sys; g=json.loads(sys.argv[1]); print(int("error" not in g and g["lost"] == 0 and g["p99Ms"] < 50))' "$line")
+    [ "$ok" = 1 ] || break
+    best=$((rate * 1000))
+  done
+  { echo; echo "Largest rate that held: **$(printf "%'d" "$best") deliveries/s**."; echo; } >>"$out"
+fi
+
+if [[ " $steps " == *" idle "* || " $steps " == *" connect "* || " $steps " == *" alloc "* ]]; then
+  dotnet build -c Release "$here/bench/ScaleChat.Benchmarks" -v q -nologo >/dev/null
+fi
+bench=$here/bench/ScaleChat.Benchmarks/bin/Release/net10.0/ScaleChat.Benchmarks.dll
+
+if [[ " $steps " == *" idle "* ]]; then
+  { echo "## Memory per idle connection (a server process of this tree, idle clients in another process)"; echo;
+    echo "| connections held | managed heap per connection | working set per connection |"; echo "|---:|---:|---:|"; } >>"$out"
+  for count in $idle_counts; do
+    dotnet "$bench" server-idle --port "$port" --clients "$count" >"$work/idle.log" 2>&1 &
+    server=$!
+    for _ in $(seq 150); do grep -q "waiting for" "$work/idle.log" && break; sleep 0.2; done
+    dotnet "$bench" idle --url "ws://127.0.0.1:$port/ws" --clients "$count" >"$work/clients.log" 2>&1 &
+    clients=$!
+    wait "$server" || true; server=""
+    kill "$clients" 2>/dev/null; wait "$clients" 2>/dev/null || true
+    held=$(sed -n 's/^connections: //p' "$work/idle.log")
+    heap=$(sed -n 's/^managed heap per idle connection: \(.*\) bytes/\1/p' "$work/idle.log")
+    ws=$(sed -n 's/^working set per idle connection: \(.*\) bytes/\1/p' "$work/idle.log")
+    echo "| ${held:-failed} | ${heap:-?} B | ${ws:-?} B |" >>"$out"
+  done
+  echo >>"$out"
+fi
+
+if [[ " $steps " == *" connect "* ]]; then
+  { echo "## Connect rate (open mode, the client in the same sitting)"; echo; } >>"$out"
+  dotnet "$bench" connect-cost --server "$dll" --connections 5000 --rounds 2 | grep '^|' >>"$out" || echo "(failed)" >>"$out"
+  echo >>"$out"
+fi
+
+if [[ " $steps " == *" alloc "* ]]; then
+  { echo "## Allocations on the fan-out path (BenchmarkDotNet, short job)"; echo; } >>"$out"
+  (cd "$work" && dotnet "$bench" --filter '*ServerFanOut*' --job short --memory --exporters github >/dev/null 2>&1) || true
+  cat "$work"/BenchmarkDotNet.Artifacts/results/*ServerFanOut*-report-github.md >>"$out" 2>/dev/null || echo "(failed)" >>"$out"
+  echo >>"$out"
+fi
+
+echo "wrote $out"
