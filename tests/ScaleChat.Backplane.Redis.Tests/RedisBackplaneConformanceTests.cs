@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using ScaleChat.Backplane.Redis.Tests.Infrastructure;
-using ScaleChat.Server.Tests.Backplane;
+using ScaleChat.Testing.Backplane;
 
 namespace ScaleChat.Backplane.Redis.Tests;
 

@@ -1,4 +1,5 @@
 using ScaleChat.Server.Backplane;
+using ScaleChat.Testing.Backplane;
 
 namespace ScaleChat.Server.Tests.Backplane;
 

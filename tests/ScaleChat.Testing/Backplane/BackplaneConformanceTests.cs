@@ -1,7 +1,7 @@
 using ScaleChat.Backplane;
 using ScaleChat.Protocol;
 
-namespace ScaleChat.Server.Tests.Backplane;
+namespace ScaleChat.Testing.Backplane;
 
 /// <summary>
 /// The backplane contract, as every implementation must keep it. Each implementation's test project

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using ScaleChat.Backplane;
 
-namespace ScaleChat.Server.Tests.Backplane;
+namespace ScaleChat.Testing.Backplane;
 
 /// <summary>An <see cref="IBackplaneHandler"/> that keeps what it is given, for tests to wait on.</summary>
 public sealed class RecordingHandler : IBackplaneHandler
