@@ -50,6 +50,8 @@ public sealed class LegacyFrameParserTests
     [InlineData("""{"message_id":"ab\u007f","text":"hi","sender":"alice"}""")]
     [InlineData("""{"message_id":1.5,"text":"hi","sender":"alice"}""")]
     [InlineData("""{"message_id":true,"text":"hi","sender":"alice"}""")]
+    [InlineData("""{"message_id":{"nested":1},"text":"hi","sender":"alice"}""")]
+    [InlineData("""{"sent_at":[1,2],"text":"hi","sender":"alice"}""")]
     [InlineData("""{"sent_at":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx","text":"hi","sender":"alice"}""")]
     public void AMessageIdOrSentAtThatIsNotAShortStringOrAnIntegerIsDropped(string json)
     {
