@@ -30,7 +30,7 @@ internal sealed partial class Connection
     private CancellationTokenSource? _closeDeadline;
     private CancellationTokenSource? _handshakeTimer;
 
-    public Connection(WebSocket socket, bool legacy, IConnectionHandler handler, ChatMetrics metrics, ChatServerOptions options, ILogger logger)
+    public Connection(WebSocket socket, bool legacy, IConnectionHandler handler, ChatMetrics metrics, ChatServerOptions options, TimeProvider time, ILogger logger)
     {
         _socket = socket;
         _handler = handler;
@@ -40,7 +40,7 @@ internal sealed partial class Connection
         IsLegacy = legacy;
         Id = Interlocked.Increment(ref _lastId);
         _queue = new SendQueue(options.SendQueueBytes);
-        _bucket = new TokenBucket(options.Limits.MessagesPerSecond, options.Limits.Burst);
+        _bucket = new TokenBucket(options.Limits.MessagesPerSecond, options.Limits.Burst, time);
     }
 
     /// <summary>Node-unique id; messages name it as their origin.</summary>

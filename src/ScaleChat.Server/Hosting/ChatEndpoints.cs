@@ -83,7 +83,7 @@ internal static class ChatEndpoints
     {
         var hub = services.GetRequiredService<ChatHub>();
         var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger<Connection>();
-        var connection = new Connection(socket, legacy: !v1, hub, hub.Metrics, hub.Options, logger) { UpgradeIdentity = identity };
+        var connection = new Connection(socket, legacy: !v1, hub, hub.Metrics, hub.Options, hub.Time, logger) { UpgradeIdentity = identity };
         hub.Register(connection);
         await connection.RunAsync(room);
     }
