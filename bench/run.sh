@@ -24,7 +24,7 @@ passes=${PASSES:-2} rates=${RATES:-50 100 400} ceiling=${CEILING:-600 800 1000 1
 warmup=${WARMUP:-5} duration=${DURATION:-15} idle_counts=${IDLE:-10000 19500} port=${PORT:-18600}
 work=$(mktemp -d)
 server=""
-cleanup() { [ -n "$server" ] && kill "$server" 2>/dev/null; rm -rf "$work"; }
+cleanup() { if [ -n "$server" ]; then kill "$server" 2>/dev/null || true; fi; rm -rf "$work"; }
 trap cleanup EXIT
 
 if [ -z "${SERVER_DLL:-}" ]; then
@@ -44,7 +44,7 @@ start_server() { # pinned to CPU 0; prints nothing, sets $server
   for _ in $(seq 150); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && return; sleep 0.2; done
   echo "the server did not start:" >&2; cat "$work/server.log" >&2; exit 1
 }
-stop_server() { kill "$server" 2>/dev/null; wait "$server" 2>/dev/null || true; server=""; }
+stop_server() { kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; server=""; }
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 metric() { curl -s "http://127.0.0.1:$port/metrics" | awk -v m="$1" '$1 ~ "^"m"(\\{|$)" {s += $2} END {printf "%d", s}'; }
 
@@ -142,7 +142,7 @@ if [[ " $steps " == *" idle "* ]]; then
     dotnet "$bench" idle --url "ws://127.0.0.1:$port/ws" --clients "$count" >"$work/clients.log" 2>&1 &
     clients=$!
     wait "$server" || true; server=""
-    kill "$clients" 2>/dev/null; wait "$clients" 2>/dev/null || true
+    kill "$clients" 2>/dev/null || true; wait "$clients" 2>/dev/null || true
     held=$(sed -n 's/^connections: //p' "$work/idle.log")
     heap=$(sed -n 's/^managed heap per idle connection: \(.*\) bytes/\1/p' "$work/idle.log")
     ws=$(sed -n 's/^working set per idle connection: \(.*\) bytes/\1/p' "$work/idle.log")

@@ -69,7 +69,7 @@ public class FanOutMetricsBenchmarks
         for (var i = 0; i < Members; i++)
         {
             var socket = WebSocket.CreateFromStream(Stream.Null, new WebSocketCreationOptions { IsServer = true });
-            var connection = new Connection(socket, legacy: false, _hub, _hub.Metrics, options, services.GetRequiredService<ILogger<Connection>>());
+            var connection = new Connection(socket, legacy: false, _hub, _hub.Metrics, options, _hub.Time, services.GetRequiredService<ILogger<Connection>>());
             _hub.Register(connection);
             ClientFrameParser.TryParse(System.Text.Encoding.UTF8.GetBytes($"{{\"type\":\"hello\",\"name\":\"user{i}\"}}"), options.Limits, out var hello, out _);
             await _hub.HandleAsync(connection, hello, null);

@@ -1,5 +1,4 @@
 using ScaleChat.Backplane.Redis.Tests.Infrastructure;
-using ScaleChat.Server.Tests.Infrastructure;
 
 namespace ScaleChat.Backplane.Redis.Tests;
 

@@ -1,6 +1,5 @@
 using System.Text.Json;
 using ScaleChat.Backplane.Redis.Tests.Infrastructure;
-using ScaleChat.Server.Tests.Infrastructure;
 
 namespace ScaleChat.Backplane.Redis.Tests;
 

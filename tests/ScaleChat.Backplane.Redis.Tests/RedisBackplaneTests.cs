@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using ScaleChat.Backplane.Redis.Tests.Infrastructure;
 using ScaleChat.Protocol;
-using ScaleChat.Server.Tests.Backplane;
+using ScaleChat.Testing.Backplane;
 using StackExchange.Redis;
 
 namespace ScaleChat.Backplane.Redis.Tests;

@@ -1,7 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using ScaleChat.Backplane.Redis.Tests.Infrastructure;
 using ScaleChat.Server.Backplane;
-using ScaleChat.Server.Tests.Infrastructure;
 
 namespace ScaleChat.Backplane.Redis.Tests;
 

@@ -1,5 +1,4 @@
 using ScaleChat.Client.Tests.Infrastructure;
-using ScaleChat.Server.Tests.Infrastructure;
 
 namespace ScaleChat.Client.Tests;
 

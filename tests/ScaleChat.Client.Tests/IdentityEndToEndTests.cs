@@ -1,6 +1,5 @@
 using ScaleChat.Client.Tests.Infrastructure;
 using ScaleChat.Protocol;
-using ScaleChat.Server.Tests.Infrastructure;
 
 namespace ScaleChat.Client.Tests;
 

@@ -3,7 +3,6 @@ using System.Net;
 using System.Net.Sockets;
 using ScaleChat.Cli.Load;
 using ScaleChat.LoadTest.Tests.Infrastructure;
-using ScaleChat.Server.Tests.Infrastructure;
 
 namespace ScaleChat.LoadTest.Tests;
 

@@ -3,7 +3,6 @@ using System.Text.RegularExpressions;
 using ScaleChat.LoadTest.Measurement;
 using ScaleChat.LoadTest.Reports;
 using ScaleChat.LoadTest.Tests.Infrastructure;
-using ScaleChat.Server.Tests.Infrastructure;
 
 namespace ScaleChat.LoadTest.Tests;
 

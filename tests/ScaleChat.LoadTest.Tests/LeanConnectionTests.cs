@@ -6,7 +6,6 @@ using System.Text;
 using ScaleChat.LoadTest.Clients;
 using ScaleChat.LoadTest.Tests.Infrastructure;
 using ScaleChat.LoadTest.Workload;
-using ScaleChat.Server.Tests.Infrastructure;
 
 namespace ScaleChat.LoadTest.Tests;
 

@@ -1,5 +1,4 @@
 using ScaleChat.LoadTest.Tests.Infrastructure;
-using ScaleChat.Server.Tests.Infrastructure;
 
 namespace ScaleChat.LoadTest.Tests;
 

@@ -1,6 +1,4 @@
 using ScaleChat.Client;
-using ScaleChat.Client.Tests.Infrastructure;
-using ScaleChat.Server.Tests.Infrastructure;
 using ScaleChat.Web.Tests.Infrastructure;
 using static Microsoft.Playwright.Assertions;
 

@@ -2,8 +2,6 @@ using System.Net.WebSockets;
 using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
-using ScaleChat.Client.Tests.Infrastructure;
-using ScaleChat.Server.Tests.Infrastructure;
 using ScaleChat.Web.Tests.Infrastructure;
 using static Microsoft.Playwright.Assertions;
 

@@ -1,5 +1,3 @@
-using ScaleChat.Client.Tests.Infrastructure;
-using ScaleChat.Server.Tests.Infrastructure;
 using ScaleChat.Web.Tests.Infrastructure;
 using static Microsoft.Playwright.Assertions;
 

@@ -1,7 +1,5 @@
 using System.Text.RegularExpressions;
 using ScaleChat.Client;
-using ScaleChat.Client.Tests.Infrastructure;
-using ScaleChat.Server.Tests.Infrastructure;
 using ScaleChat.Web.Tests.Infrastructure;
 using static Microsoft.Playwright.Assertions;
 

@@ -50,16 +50,18 @@ public static class LegacyFrameParser
 
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
-                var name = reader.GetString();
+                var name = reader.GetString()?.ToLowerInvariant();
                 reader.Read();
                 if (reader.TokenType is JsonTokenType.StartObject or JsonTokenType.StartArray)
                 {
+                    // An echo is an integer or a short string; an object or array there breaks that rule too.
+                    echoValid &= name is not ("message_id" or "sent_at");
                     reader.Skip();
                     continue;
                 }
 
                 var isString = reader.TokenType == JsonTokenType.String;
-                switch (name?.ToLowerInvariant())
+                switch (name)
                 {
                     case "clientid" when isString: clientId = reader.GetString(); break;
                     case "message" when isString: message = reader.GetString(); break;

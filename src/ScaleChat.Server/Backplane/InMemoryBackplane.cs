@@ -1,52 +1,46 @@
-using System.Collections.Concurrent;
 using ScaleChat.Backplane;
 using ScaleChat.Protocol;
 
 namespace ScaleChat.Server.Backplane;
 
 /// <summary>
-/// The single-node backplane: streams, history and presence live in this process. A restart
-/// loses history, so every room starts a new epoch. History is kept within a byte budget across
-/// all rooms (the least recently active rooms lose theirs first), and a room with no members and
-/// no history is forgotten, so that no pattern of joins and leaves makes memory grow.
+/// The in-process backplane: streams, history and presence live in this process, in an
+/// <see cref="InMemoryBackplaneStore"/>. The single-node default has a store of its own; backplanes
+/// that share one are the nodes of one cluster. A restart loses history, so every room starts a new
+/// epoch. History is kept within a byte budget across all rooms (the least recently active rooms
+/// lose theirs first), and a room with no subscriber, no presence and no history is forgotten, so
+/// that no pattern of joins and leaves makes memory grow.
 /// </summary>
-public sealed class InMemoryBackplane(int historySize, long historyBudgetBytes = long.MaxValue) : IBackplane, IRoomStreams, IPresence, IUserRouting
+public sealed class InMemoryBackplane : IBackplane, IRoomStreams, IPresence, IUserRouting
 {
-    // A budget of nothing keeps no history at all, rather than evicting after every message.
-    private readonly int _historySize = historyBudgetBytes == 0 ? 0 : historySize;
-    private readonly ConcurrentDictionary<string, RoomStream> _rooms = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, byte> _users = new(StringComparer.Ordinal);
-    private readonly Lock _evicting = new();
-    private long _historyBytes;
+    private readonly InMemoryBackplaneStore _store;
     private IBackplaneHandler? _handler;
     private string _nodeId = "";
+
+    /// <summary>A single node, with a store of its own.</summary>
+    public InMemoryBackplane(int historySize, long historyBudgetBytes = long.MaxValue)
+        : this(new InMemoryBackplaneStore(historySize, historyBudgetBytes))
+    {
+    }
+
+    /// <summary>A node of the cluster that shares <paramref name="store"/>.</summary>
+    public InMemoryBackplane(InMemoryBackplaneStore store)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        _store = store;
+    }
 
     /// <inheritdoc />
     public bool IsReady => _handler is not null;
 
     /// <inheritdoc />
-    public HistoryFigures History => new(HistoryMessages, Volatile.Read(ref _historyBytes));
+    public HistoryFigures History => new(_store.HistoryMessages, _store.HistoryBytes);
 
     /// <summary>Messages held in every room's history (a moment's snapshot).</summary>
-    public long HistoryMessages
-    {
-        get
-        {
-            long total = 0;
-            foreach (var stream in _rooms.Values)
-            {
-                lock (stream)
-                {
-                    total += stream.History.Count;
-                }
-            }
+    public long HistoryMessages => _store.HistoryMessages;
 
-            return total;
-        }
-    }
-
-    /// <summary>Rooms this backplane holds anything for (members, presence or history).</summary>
-    public int RoomCount => _rooms.Count;
+    /// <summary>Rooms the store holds anything for (subscriptions, presence or history).</summary>
+    public int RoomCount => _store.RoomCount;
 
     /// <inheritdoc />
     public Task StartAsync(BackplaneNode node, CancellationToken cancellationToken)
@@ -62,7 +56,7 @@ public sealed class InMemoryBackplane(int historySize, long historyBudgetBytes =
     {
         while (true)
         {
-            var stream = Stream(room);
+            var stream = _store.Stream(room);
             lock (stream)
             {
                 if (stream.Removed)
@@ -70,7 +64,7 @@ public sealed class InMemoryBackplane(int historySize, long historyBudgetBytes =
                     continue;
                 }
 
-                stream.Subscribers++;
+                stream.Subscribers[this] = stream.Subscribers.GetValueOrDefault(this) + 1;
                 return ValueTask.CompletedTask;
             }
         }
@@ -79,12 +73,20 @@ public sealed class InMemoryBackplane(int historySize, long historyBudgetBytes =
     /// <inheritdoc />
     public ValueTask UnsubscribeRoomAsync(string room)
     {
-        if (_rooms.TryGetValue(room, out var stream))
+        if (_store.Rooms.TryGetValue(room, out var stream))
         {
             lock (stream)
             {
-                stream.Subscribers = Math.Max(0, stream.Subscribers - 1);
-                ForgetIfIdle(room, stream);
+                if (stream.Subscribers.TryGetValue(this, out var count) && count > 1)
+                {
+                    stream.Subscribers[this] = count - 1;
+                }
+                else
+                {
+                    stream.Subscribers.Remove(this);
+                }
+
+                _store.ForgetIfIdle(room, stream);
             }
         }
 
@@ -98,7 +100,7 @@ public sealed class InMemoryBackplane(int historySize, long historyBudgetBytes =
         var room = envelope.Message.Room ?? throw new ArgumentException("a room message needs a room", nameof(envelope));
         while (true)
         {
-            var stream = Stream(room);
+            var stream = _store.Stream(room);
             lock (stream)
             {
                 if (stream.Removed)
@@ -106,18 +108,22 @@ public sealed class InMemoryBackplane(int historySize, long historyBudgetBytes =
                     continue;
                 }
 
-                // Deliver under the lock: that is what keeps every member's copy in seq order.
+                // Deliver under the lock: that is what keeps every member's copy in seq order, on every node.
                 envelope = envelope.WithSeq(stream.History.LastSeq + 1);
-                Interlocked.Add(ref _historyBytes, stream.History.Add(envelope.Message));
+                _store.HistoryGrew(stream.History.Add(envelope.Message));
                 stream.LastActive = Environment.TickCount64;
-                _handler?.OnRoomMessage(envelope);
+                foreach (var node in stream.Subscribers.Keys)
+                {
+                    node._handler?.OnRoomMessage(envelope);
+                }
+
                 break;
             }
         }
 
-        if (Volatile.Read(ref _historyBytes) > historyBudgetBytes)
+        if (_store.OverBudget)
         {
-            Evict();
+            _store.Evict();
         }
 
         return ValueTask.FromResult(envelope);
@@ -128,7 +134,7 @@ public sealed class InMemoryBackplane(int historySize, long historyBudgetBytes =
     {
         while (true)
         {
-            var stream = Stream(room);
+            var stream = _store.Stream(room);
             lock (stream)
             {
                 if (!stream.Removed)
@@ -142,7 +148,7 @@ public sealed class InMemoryBackplane(int historySize, long historyBudgetBytes =
     /// <inheritdoc />
     public ValueTask<RecoveredMessages?> RecoverAsync(string room, long afterSeq, string epoch)
     {
-        if (!_rooms.TryGetValue(room, out var stream))
+        if (!_store.Rooms.TryGetValue(room, out var stream))
         {
             return ValueTask.FromResult<RecoveredMessages?>(null);
         }
@@ -159,7 +165,7 @@ public sealed class InMemoryBackplane(int historySize, long historyBudgetBytes =
     /// <inheritdoc />
     public ValueTask<IReadOnlyList<ChatMessage>> GetHistoryAsync(string room, long beforeSeq, int limit)
     {
-        if (!_rooms.TryGetValue(room, out var stream))
+        if (!_store.Rooms.TryGetValue(room, out var stream))
         {
             return ValueTask.FromResult<IReadOnlyList<ChatMessage>>([]);
         }
@@ -173,34 +179,51 @@ public sealed class InMemoryBackplane(int historySize, long historyBudgetBytes =
     /// <inheritdoc />
     public ValueTask AddUserAsync(string user)
     {
-        _users.TryAdd(user, 0);
+        _store.SetUserNode(user, this, online: true);
         return ValueTask.CompletedTask;
     }
 
     /// <inheritdoc />
     public ValueTask RemoveUserAsync(string user)
     {
-        _users.TryRemove(user, out _);
+        _store.SetUserNode(user, this, online: false);
         return ValueTask.CompletedTask;
     }
 
     /// <inheritdoc />
-    public ValueTask<bool> IsUserOnlineAsync(string user) => ValueTask.FromResult(_users.ContainsKey(user));
+    public ValueTask<bool> IsUserOnlineAsync(string user) => ValueTask.FromResult(_store.Users.ContainsKey(user));
 
     /// <inheritdoc />
     public ValueTask PublishPrivateAsync(Envelope envelope)
     {
-        _handler?.OnPrivateMessage(envelope);
+        ArgumentNullException.ThrowIfNull(envelope);
+        var message = envelope.Message;
+        ArgumentNullException.ThrowIfNull(message.To);
+
+        // To the addressee's nodes and the sender's, each once.
+        var to = _store.Users.GetValueOrDefault(message.To, []);
+        foreach (var node in to)
+        {
+            node._handler?.OnPrivateMessage(envelope);
+        }
+
+        foreach (var node in _store.Users.GetValueOrDefault(message.From, []))
+        {
+            if (Array.IndexOf(to, node) < 0)
+            {
+                node._handler?.OnPrivateMessage(envelope);
+            }
+        }
+
         return ValueTask.CompletedTask;
     }
 
     /// <inheritdoc />
     public ValueTask AddPresenceAsync(string room, string user, long connectionId)
     {
-        bool added;
         while (true)
         {
-            var stream = Stream(room);
+            var stream = _store.Stream(room);
             lock (stream)
             {
                 if (stream.Removed)
@@ -208,37 +231,44 @@ public sealed class InMemoryBackplane(int historySize, long historyBudgetBytes =
                     continue;
                 }
 
-                added = stream.Present.Add(user);
-                break;
+                if (!stream.Present.TryGetValue(user, out var nodes))
+                {
+                    stream.Present[user] = nodes = [];
+                }
+
+                if (!nodes.Contains(this))
+                {
+                    nodes.Add(this);
+                    if (nodes.Count == 1)
+                    {
+                        // The user's first node in the cluster: a join, to every subscribed node.
+                        DeliverPresence(stream, room, user, joined: true, connectionId);
+                    }
+                }
+
+                return ValueTask.CompletedTask;
             }
         }
-
-        if (added)
-        {
-            _handler?.OnPresence(room, user, joined: true, _nodeId, connectionId);
-        }
-
-        return ValueTask.CompletedTask;
     }
 
     /// <inheritdoc />
     public ValueTask RemovePresenceAsync(string room, string user, long connectionId)
     {
-        if (!_rooms.TryGetValue(room, out var stream))
+        if (!_store.Rooms.TryGetValue(room, out var stream))
         {
             return ValueTask.CompletedTask;
         }
 
-        bool removed;
         lock (stream)
         {
-            removed = stream.Present.Remove(user);
-            ForgetIfIdle(room, stream);
-        }
+            if (stream.Present.TryGetValue(user, out var nodes) && nodes.Remove(this) && nodes.Count == 0)
+            {
+                // The user's last node: a leave, before the room may be forgotten.
+                stream.Present.Remove(user);
+                DeliverPresence(stream, room, user, joined: false, connectionId);
+            }
 
-        if (removed)
-        {
-            _handler?.OnPresence(room, user, joined: false, _nodeId, connectionId);
+            _store.ForgetIfIdle(room, stream);
         }
 
         return ValueTask.CompletedTask;
@@ -247,89 +277,26 @@ public sealed class InMemoryBackplane(int historySize, long historyBudgetBytes =
     /// <inheritdoc />
     public ValueTask<IReadOnlyCollection<string>> GetMembersAsync(string room)
     {
-        if (!_rooms.TryGetValue(room, out var stream))
+        if (!_store.Rooms.TryGetValue(room, out var stream))
         {
             return ValueTask.FromResult<IReadOnlyCollection<string>>([]);
         }
 
         lock (stream)
         {
-            return ValueTask.FromResult<IReadOnlyCollection<string>>([.. stream.Present]);
+            return ValueTask.FromResult<IReadOnlyCollection<string>>([.. stream.Present.Keys]);
         }
     }
 
     /// <inheritdoc />
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 
-    private RoomStream Stream(string room) =>
-        _rooms.GetOrAdd(room, static (_, size) => new RoomStream(size), _historySize);
-
-    /// <summary>Forgets a room that holds nothing any more (under the stream's lock); its next use starts a new epoch.</summary>
-    private void ForgetIfIdle(string room, RoomStream stream)
+    /// <summary>Tells every node subscribed to the room (under the stream's lock, in order with its messages).</summary>
+    private void DeliverPresence(InMemoryBackplaneStore.RoomStream stream, string room, string user, bool joined, long connectionId)
     {
-        if (stream.Subscribers == 0 && stream.Present.Count == 0 && stream.History.Count == 0 && !stream.Removed)
+        foreach (var node in stream.Subscribers.Keys)
         {
-            stream.Removed = true;
-            _rooms.TryRemove(KeyValuePair.Create(room, stream));
+            node._handler?.OnPresence(room, user, joined, _nodeId, connectionId);
         }
-    }
-
-    /// <summary>
-    /// Brings history back under nine tenths of the budget, taking it from the least recently active
-    /// rooms first. One thread evicts at a time; the others carry on (the budget is briefly exceeded
-    /// by at most what they publish meanwhile).
-    /// </summary>
-    private void Evict()
-    {
-        if (!_evicting.TryEnter())
-        {
-            return;
-        }
-
-        try
-        {
-            var target = historyBudgetBytes - (historyBudgetBytes / 10);
-            var rooms = _rooms.ToArray();
-            var lastActive = Array.ConvertAll(rooms, static r => r.Value.LastActive); // fixed keys: publishers move on meanwhile
-            Array.Sort(lastActive, rooms);
-            foreach (var (room, stream) in rooms)
-            {
-                var excess = Volatile.Read(ref _historyBytes) - target;
-                if (excess <= 0)
-                {
-                    break;
-                }
-
-                lock (stream)
-                {
-                    Interlocked.Add(ref _historyBytes, -stream.History.TrimOldest(excess));
-                    ForgetIfIdle(room, stream);
-                }
-            }
-        }
-        finally
-        {
-            _evicting.Exit();
-        }
-    }
-
-    private sealed class RoomStream(int historySize)
-    {
-        public RoomHistory History { get; } = new(historySize);
-
-        // A fresh epoch per stream: in-memory history does not survive a restart, nor a room forgotten.
-        public string Epoch { get; } = Guid.NewGuid().ToString("N")[..12];
-
-        /// <summary>The users present in the room (presence).</summary>
-        public HashSet<string> Present { get; } = new(StringComparer.Ordinal);
-
-        /// <summary>Local members' subscriptions: the hub subscribes at a room's first member and unsubscribes at its last.</summary>
-        public int Subscribers { get; set; }
-
-        /// <summary>When a message was last published (milliseconds since start-up), for eviction.</summary>
-        public long LastActive { get; set; } = Environment.TickCount64;
-
-        /// <summary>Forgotten: whoever holds this instance must look the room up again.</summary>
-        public bool Removed { get; set; }
     }
 }

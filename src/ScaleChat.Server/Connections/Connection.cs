@@ -31,7 +31,8 @@ internal sealed partial class Connection
     private CancellationTokenSource? _closeDeadline;
     private CancellationTokenSource? _handshakeTimer;
 
-    public Connection(WebSocket socket, bool legacy, IConnectionHandler handler, ChatMetrics metrics, ChatServerOptions options, ILogger logger, SendLoop? sendLoop = null, ITextFrameSink? sink = null)
+    public Connection(WebSocket socket, bool legacy, IConnectionHandler handler, ChatMetrics metrics, ChatServerOptions options, TimeProvider time, ILogger logger,
+        SendLoop? sendLoop = null, ITextFrameSink? sink = null)
     {
         _socket = socket;
         _handler = handler;
@@ -42,7 +43,7 @@ internal sealed partial class Connection
         IsLegacy = legacy;
         Id = Interlocked.Increment(ref _lastId);
         _queue = new SendQueue(options.SendQueueBytes, sendLoop);
-        _bucket = new TokenBucket(options.Limits.MessagesPerSecond, options.Limits.Burst);
+        _bucket = new TokenBucket(options.Limits.MessagesPerSecond, options.Limits.Burst, time);
     }
 
     /// <summary>Node-unique id; messages name it as their origin.</summary>

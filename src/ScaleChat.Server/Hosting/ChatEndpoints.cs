@@ -85,7 +85,7 @@ internal static class ChatEndpoints
         var hub = services.GetRequiredService<ChatHub>();
         var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger<Connection>();
         var sendLoop = services.GetRequiredService<SendLoops>().Next();
-        var connection = new Connection(socket, legacy: !v1, hub, hub.Metrics, hub.Options, logger, sendLoop, sink) { UpgradeIdentity = identity };
+        var connection = new Connection(socket, legacy: !v1, hub, hub.Metrics, hub.Options, hub.Time, logger, sendLoop, sink) { UpgradeIdentity = identity };
         hub.Register(connection);
         await connection.RunAsync(room);
     }

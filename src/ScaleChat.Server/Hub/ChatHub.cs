@@ -60,6 +60,9 @@ internal sealed partial class ChatHub : IBackplaneHandler, IConnectionHandler, I
 
     public ChatServerOptions Options => _options;
 
+    /// <summary>The clock of every timer and rate limit (the system's, unless the host registered another).</summary>
+    public TimeProvider Time => _time;
+
     /// <summary>Open connections now.</summary>
     public int ConnectionCount => _connections.Count;
 

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using ScaleChat.Server.Tests.Infrastructure;
 
 namespace ScaleChat.Backplane.Redis.Tests.Infrastructure;
 

@@ -1,4 +1,3 @@
-using ScaleChat.Server.Tests.Infrastructure;
 
 namespace ScaleChat.Backplane.Redis.Tests.Infrastructure;
 

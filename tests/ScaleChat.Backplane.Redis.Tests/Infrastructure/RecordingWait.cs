@@ -1,4 +1,4 @@
-using ScaleChat.Server.Tests.Backplane;
+using ScaleChat.Testing.Backplane;
 
 namespace ScaleChat.Backplane.Redis.Tests.Infrastructure;
 

@@ -2,7 +2,7 @@ using System.Net.WebSockets;
 using System.Text;
 using System.Text.Json;
 
-namespace ScaleChat.Server.Tests.Infrastructure;
+namespace ScaleChat.Testing;
 
 /// <summary>
 /// A raw WebSocket test client: sends exactly the bytes a test gives it (bad ones included) and
@@ -209,7 +209,7 @@ public sealed class WsClient : IAsyncDisposable
     }
 }
 
-internal static class JsonElementExtensions
+public static class JsonElementExtensions
 {
     public static string? Str(this JsonElement e, string name) => e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
 

@@ -1,9 +1,9 @@
-using ScaleChat.Server.Tests.Infrastructure;
+using ScaleChat.Client;
 
-namespace ScaleChat.Client.Tests.Infrastructure;
+namespace ScaleChat.Testing;
 
 /// <summary>Timeouts for every await, so a hang fails fast.</summary>
-internal static class Wait
+public static class Wait
 {
     public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(15);
 
@@ -40,7 +40,7 @@ internal static class Wait
 }
 
 /// <summary>Clients connected to a test server.</summary>
-internal static class Clients
+public static class Clients
 {
     public static Task<(ChatClient Client, ChatEventStream Events)> ConnectAsync(TestServer server, string name, Func<ChatClientOptions, ChatClientOptions>? configure = null) =>
         ConnectAsync(server.WsUrl, name, configure);

@@ -5,7 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using ScaleChat.Server.Hosting;
 
-namespace ScaleChat.Server.Tests.Infrastructure;
+namespace ScaleChat.Testing;
 
 /// <summary>
 /// The real server (Kestrel, the real hub and backplane) on 127.0.0.1 with a free port, built the
