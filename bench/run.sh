@@ -16,7 +16,7 @@
 #
 # Environment: SERVER_DLL (a scalechat.dll to measure instead of this tree's Release build), PASSES (2),
 # RATES ("50 100 400"), CEILING ("600 800 1000 1200 1600 2000"), WARMUP (5), DURATION (15),
-# IDLE ("10000 19500"), PORT (18600). Needs golang-go and golang-github-gorilla-websocket-dev.
+# IDLE ("10000 19500"), PORT (18600), OUT (the results file). Needs golang-go and golang-github-gorilla-websocket-dev.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 steps=${STEPS:-fanout ceiling idle connect alloc}
@@ -34,7 +34,7 @@ fi
 cp -r "$(dirname "$SERVER_DLL")" "$work/server" # one server build for the whole sitting
 dll=$work/server/$(basename "$SERVER_DLL")
 commit=$(git -C "$here" rev-parse --short HEAD)$(git -C "$here" diff --quiet HEAD -- src || echo "+changes")
-out=$here/bench/results/run-$(date -u +%Y-%m-%d)-${commit%%+*}.md
+out=${OUT:-$here/bench/results/run-$(date -u +%Y-%m-%d)-${commit%%+*}.md}
 hz=$(getconf CLK_TCK)
 
 start_server() { # pinned to CPU 0; prints nothing, sets $server

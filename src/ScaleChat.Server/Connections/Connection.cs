@@ -123,8 +123,15 @@ internal sealed partial class Connection
         _closeReason = reason;
         _queue.Complete(discardQueued);
         var deadline = new CancellationTokenSource(_options.CloseTimeout);
-        deadline.Token.UnsafeRegister(static state => ((Connection)state!)._socket.Abort(), this);
+        deadline.Token.UnsafeRegister(static state => ((Connection)state!).AbortLateClose(), this);
         _closeDeadline = deadline;
+    }
+
+    /// <summary>The close did not finish within the close timeout: the peer is reset and the socket aborted.</summary>
+    private void AbortLateClose()
+    {
+        _sink?.Reset();
+        _socket.Abort();
     }
 
     /// <summary>The rooms this connection is in, with their positions (for <c>welcome</c>).</summary>

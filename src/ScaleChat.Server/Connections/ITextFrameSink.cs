@@ -12,4 +12,10 @@ internal interface ITextFrameSink
     /// flushes it. The objects are copied before it returns.
     /// </summary>
     ValueTask WriteTextFrameAsync(byte[][] objects, int count, int payloadLength);
+
+    /// <summary>
+    /// Makes the connection's end a reset rather than a FIN, for a peer that did not finish the close
+    /// in time: bytes it never read would hold a FIN back for as long as it does not read.
+    /// </summary>
+    void Reset();
 }

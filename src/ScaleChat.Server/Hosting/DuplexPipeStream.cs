@@ -1,15 +1,19 @@
 using System.Buffers;
 using System.Buffers.Binary;
 using System.IO.Pipelines;
+using System.Net.Sockets;
 using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Connections.Features;
 using ScaleChat.Protocol;
 using ScaleChat.Server.Connections;
 
 namespace ScaleChat.Server.Hosting;
 
 /// <summary>
-/// A connection's transport pipes as one stream for <see cref="System.Net.WebSockets.WebSocket.CreateFromStream(Stream, System.Net.WebSockets.WebSocketCreationOptions)"/>.
-/// A zero-byte read waits for data without taking any, so an idle WebSocket holds no buffer.
+/// A connection's transport as one stream for <see cref="System.Net.WebSockets.WebSocket.CreateFromStream(Stream, System.Net.WebSockets.WebSocketCreationOptions)"/>.
+/// Reads come from the transport's input pipe; a zero-byte read waits for data without taking any,
+/// so an idle WebSocket holds no buffer. Writes go straight to Kestrel's socket when there is one
+/// (the sockets transport), which saves the output pipe and its send loop a hop per write.
 /// Disposing it (the WebSocket's abort) ends the connection, even while a write waits on a peer
 /// that does not read.
 /// </summary>
@@ -17,6 +21,7 @@ internal sealed class DuplexPipeStream(ConnectionContext connection) : Stream, I
 {
     private readonly PipeReader _input = connection.Transport.Input;
     private readonly PipeWriter _output = connection.Transport.Output;
+    private readonly Socket? _socket = NonBlocking(connection.Features.Get<IConnectionSocketFeature>()?.Socket);
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private volatile bool _disposed;
 
@@ -58,15 +63,98 @@ internal sealed class DuplexPipeStream(ConnectionContext connection) : Stream, I
         }
     }
 
-    public override async ValueTask WriteAsync(ReadOnlyMemory<byte> source, CancellationToken cancellationToken = default)
+    // The WebSocket's own frames (the 101 answer before them, pongs, pings, close) and the writer
+    // loop's direct frames share the output: one at a time, each whole.
+    public override ValueTask WriteAsync(ReadOnlyMemory<byte> source, CancellationToken cancellationToken = default) => WriteWholeAsync(source);
+
+    /// <summary>
+    /// Writes one text frame whose payload is <paramref name="objects"/> joined by '\n'. A server frame
+    /// is not masked, so the objects are copied once, behind a header of at most ten bytes.
+    /// </summary>
+    public ValueTask WriteTextFrameAsync(byte[][] objects, int count, int payloadLength)
     {
-        // The WebSocket's own frames (pongs, pings, close) share the output with the writer loop's
-        // direct frames: one at a time, each whole.
-        await _writeLock.WaitAsync(cancellationToken);
+        var frame = ArrayPool<byte>.Shared.Rent(payloadLength + MaxHeaderBytes);
+        ValueTask write;
+        try
+        {
+            var length = WriteTextFrame(frame, objects.AsSpan(0, count), payloadLength);
+            write = WriteWholeAsync(frame.AsMemory(0, length));
+        }
+        catch
+        {
+            ArrayPool<byte>.Shared.Return(frame);
+            throw;
+        }
+
+        if (write.IsCompletedSuccessfully)
+        {
+            ArrayPool<byte>.Shared.Return(frame);
+            return default;
+        }
+
+        return ReturnAfterAsync(write, frame);
+    }
+
+    private static async ValueTask ReturnAfterAsync(ValueTask write, byte[] frame)
+    {
+        try
+        {
+            await write;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(frame);
+        }
+    }
+
+    /// <summary>Writes <paramref name="bytes"/> whole under the write lock, which is released when the write completes.</summary>
+    private ValueTask WriteWholeAsync(ReadOnlyMemory<byte> bytes)
+    {
+        if (!_writeLock.Wait(0))
+        {
+            return WriteWholeAfterLockAsync(bytes);
+        }
+
+        ValueTask pending;
         try
         {
             ThrowIfDisposed();
-            await EndWriteAsync(_output.WriteAsync(source, cancellationToken));
+            pending = WriteLocked(bytes);
+        }
+        catch
+        {
+            _writeLock.Release();
+            throw;
+        }
+
+        if (pending.IsCompletedSuccessfully)
+        {
+            _writeLock.Release();
+            return default;
+        }
+
+        return ReleaseAfterAsync(pending);
+    }
+
+    private async ValueTask WriteWholeAfterLockAsync(ReadOnlyMemory<byte> bytes)
+    {
+        await _writeLock.WaitAsync();
+        try
+        {
+            ThrowIfDisposed();
+            await WriteLocked(bytes);
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    private async ValueTask ReleaseAfterAsync(ValueTask pending)
+    {
+        try
+        {
+            await pending;
         }
         finally
         {
@@ -75,100 +163,83 @@ internal sealed class DuplexPipeStream(ConnectionContext connection) : Stream, I
     }
 
     /// <summary>
-    /// Writes one text frame whose payload is <paramref name="objects"/> joined by '\n' straight into
-    /// the transport's output and flushes it. A server frame is not masked, so the objects are copied
-    /// once, into the output, behind a header of at most ten bytes.
+    /// Under the write lock: straight to the socket when the transport has one (one system call, on
+    /// this thread, when the socket takes it all), else into the transport's output pipe.
     /// </summary>
-    public ValueTask WriteTextFrameAsync(byte[][] objects, int count, int payloadLength)
+    private ValueTask WriteLocked(ReadOnlyMemory<byte> bytes)
     {
-        if (!_writeLock.Wait(0))
+        if (_socket is null)
         {
-            return WriteTextFrameAfterLockAsync(objects.AsSpan(0, count).ToArray(), payloadLength);
+            return EndWriteAsync(_output.WriteAsync(bytes));
         }
 
-        var locked = true;
+        var sent = _socket.Send(bytes.Span, SocketFlags.None, out var error);
+        if (sent == bytes.Length)
+        {
+            return default;
+        }
+
+        if (error is not (SocketError.Success or SocketError.WouldBlock))
+        {
+            throw new IOException($"the connection is closed ({error})");
+        }
+
+        return SendRestAsync(bytes[sent..]);
+    }
+
+    /// <summary>What the socket did not take at once, sent when it can take it; an abort ends the wait.</summary>
+    private async ValueTask SendRestAsync(ReadOnlyMemory<byte> rest)
+    {
         try
         {
-            ThrowIfDisposed();
-            WriteTextFrame(_output, objects.AsSpan(0, count), payloadLength);
-            var flush = EndWriteAsync(_output.FlushAsync());
-            if (flush.IsCompletedSuccessfully)
+            while (!rest.IsEmpty)
             {
-                return default;
-            }
-
-            locked = false;
-            return ReleaseAfterAsync(flush);
-        }
-        finally
-        {
-            if (locked)
-            {
-                _writeLock.Release();
+                rest = rest[await _socket!.SendAsync(rest, SocketFlags.None)..];
             }
         }
-    }
-
-    private async ValueTask WriteTextFrameAfterLockAsync(byte[][] objects, int payloadLength)
-    {
-        await _writeLock.WaitAsync();
-        try
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
         {
-            ThrowIfDisposed();
-            WriteTextFrame(_output, objects, payloadLength);
-            await EndWriteAsync(_output.FlushAsync());
-        }
-        finally
-        {
-            _writeLock.Release();
+            throw new IOException("the connection is closed", ex);
         }
     }
 
-    private async ValueTask ReleaseAfterAsync(ValueTask flush)
-    {
-        try
-        {
-            await flush;
-        }
-        finally
-        {
-            _writeLock.Release();
-        }
-    }
+    private const int MaxHeaderBytes = 10;
 
-    private static void WriteTextFrame(PipeWriter output, ReadOnlySpan<byte[]> objects, int payloadLength)
+    /// <summary>Writes the frame into <paramref name="frame"/> and returns its length.</summary>
+    private static int WriteTextFrame(byte[] frame, ReadOnlySpan<byte[]> objects, int payloadLength)
     {
-        Span<byte> header = stackalloc byte[10];
-        header[0] = 0x81; // FIN, text
-        int headerLength;
+        frame[0] = 0x81; // FIN, text
+        int offset;
         if (payloadLength < 126)
         {
-            header[1] = (byte)payloadLength;
-            headerLength = 2;
+            frame[1] = (byte)payloadLength;
+            offset = 2;
         }
         else if (payloadLength <= ushort.MaxValue)
         {
-            header[1] = 126;
-            BinaryPrimitives.WriteUInt16BigEndian(header[2..], (ushort)payloadLength);
-            headerLength = 4;
+            frame[1] = 126;
+            BinaryPrimitives.WriteUInt16BigEndian(frame.AsSpan(2), (ushort)payloadLength);
+            offset = 4;
         }
         else
         {
-            header[1] = 127;
-            BinaryPrimitives.WriteUInt64BigEndian(header[2..], (ulong)payloadLength);
-            headerLength = 10;
+            frame[1] = 127;
+            BinaryPrimitives.WriteUInt64BigEndian(frame.AsSpan(2), (ulong)payloadLength);
+            offset = MaxHeaderBytes;
         }
 
-        output.Write(header[..headerLength]);
         for (var i = 0; i < objects.Length; i++)
         {
             if (i > 0)
             {
-                output.Write([ProtocolConstants.ObjectSeparator]);
+                frame[offset++] = ProtocolConstants.ObjectSeparator;
             }
 
-            output.Write(objects[i]);
+            objects[i].CopyTo(frame, offset);
+            offset += objects[i].Length;
         }
+
+        return offset;
     }
 
     public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
@@ -177,19 +248,8 @@ internal sealed class DuplexPipeStream(ConnectionContext connection) : Stream, I
     public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
         WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
-    public override async Task FlushAsync(CancellationToken cancellationToken)
-    {
-        await _writeLock.WaitAsync(cancellationToken);
-        try
-        {
-            ThrowIfDisposed();
-            await EndWriteAsync(_output.FlushAsync(cancellationToken));
-        }
-        finally
-        {
-            _writeLock.Release();
-        }
-    }
+    // Every write is whole when it completes (the pipe's is flushed with it): nothing to flush.
+    public override Task FlushAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     /// <summary>Waits for a write or flush (made under the write lock, so that an abort can cancel it) and checks its end.</summary>
     private static async ValueTask EndWriteAsync(ValueTask<FlushResult> pending)
@@ -198,6 +258,36 @@ internal sealed class DuplexPipeStream(ConnectionContext connection) : Stream, I
         if (result.IsCompleted || result.IsCanceled)
         {
             throw new IOException("the connection is closed");
+        }
+    }
+
+    /// <summary>
+    /// Kestrel's socket, made non-blocking for our synchronous sends: a send the socket cannot take
+    /// returns at once and the rest goes asynchronously. Kestrel itself only reads it asynchronously.
+    /// </summary>
+    private static Socket? NonBlocking(Socket? socket)
+    {
+        if (socket is not null)
+        {
+            socket.Blocking = false;
+        }
+
+        return socket;
+    }
+
+    /// <summary>
+    /// Closing a socket with unsent bytes queues its FIN behind them, which a peer that does not read
+    /// never sees: its end is a reset instead.
+    /// </summary>
+    public void Reset()
+    {
+        try
+        {
+            _socket?.LingerState = new LingerOption(true, 0);
+        }
+        catch (Exception ex) when (ex is ObjectDisposedException or SocketException)
+        {
+            // Already gone.
         }
     }
 
@@ -226,6 +316,7 @@ internal sealed class DuplexPipeStream(ConnectionContext connection) : Stream, I
         {
             // A write waits on a peer that does not read: completing the pipes would not release it.
             // Cancel it and abort the connection; Kestrel completes the pipes when the connection ends.
+            Reset();
             _output.CancelPendingFlush();
             _input.CancelPendingRead();
             connection.Abort(new ConnectionAbortedException("the WebSocket was aborted during a write"));

@@ -89,8 +89,8 @@ internal sealed class UpgradeFastPath(ConnectionDelegate next, IServiceProvider 
         try
         {
             input.AdvanceTo(buffer.GetPosition(headLength));
-            await context.Transport.Output.WriteAsync(Accept(lean));
-            var stream = new DuplexPipeStream(context);
+            var stream = new DuplexPipeStream(context); // the 101 goes the way every later frame goes
+            await stream.WriteAsync(Accept(lean));
             var socket = WebSocket.CreateFromStream(stream, new WebSocketCreationOptions
             {
                 IsServer = true,
