@@ -20,7 +20,7 @@ public sealed class Cluster : IAsyncDisposable
 
     private IEnumerable<string> Settings(string node) =>
     [
-        $"ScaleChat:Redis:Configuration={Redis}", $"ScaleChat:Redis:Prefix={Prefix}", $"ScaleChat:NodeId={node}", "ScaleChat:Redis:NodeTimeout=00:00:02",
+        $"ScaleChat:Redis:Configuration={Redis}", $"ScaleChat:Redis:Prefix={Prefix}", $"ScaleChat:NodeId={node}", "ScaleChat:Redis:NodeTimeout=00:00:04",
         "ScaleChat:Limits:MessagesPerSecond=100000", "ScaleChat:Limits:Burst=100000",
         "ScaleChat:CloseTimeout=00:00:01", "ScaleChat:ShutdownTimeout=00:00:02",
     ];
