@@ -15,12 +15,12 @@
 #   alloc    allocations per delivery (BenchmarkDotNet, [MemoryDiagnoser]).
 #
 # Environment: SERVER_DLL (a scalechat.dll to measure instead of this tree's Release build), PASSES (2),
-# RATES ("50 100 400"), CEILING ("600 800 1000 1200 1600 2000"), WARMUP (5), DURATION (15),
+# RATES ("50 100 400"), CEILING ("200 300 400 600 800 1000 1200 1600 2000"), WARMUP (5), DURATION (15),
 # IDLE ("10000 19500"), PORT (18600), OUT (the results file). Needs golang-go and golang-github-gorilla-websocket-dev.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 steps=${STEPS:-fanout ceiling idle connect alloc}
-passes=${PASSES:-2} rates=${RATES:-50 100 400} ceiling=${CEILING:-600 800 1000 1200 1600 2000}
+passes=${PASSES:-2} rates=${RATES:-50 100 400} ceiling=${CEILING:-200 300 400 600 800 1000 1200 1600 2000}
 warmup=${WARMUP:-5} duration=${DURATION:-15} idle_counts=${IDLE:-10000 19500} port=${PORT:-18600}
 work=$(mktemp -d)
 server=""
@@ -159,8 +159,10 @@ fi
 
 if [[ " $steps " == *" alloc "* ]]; then
   { echo "## Allocations on the fan-out path (BenchmarkDotNet, short job)"; echo; } >>"$out"
-  (cd "$work" && dotnet "$bench" --filter '*ServerFanOut*' --job short --memory --exporters github >/dev/null 2>&1) || true
-  cat "$work"/BenchmarkDotNet.Artifacts/results/*ServerFanOut*-report-github.md >>"$out" 2>/dev/null || echo "(failed)" >>"$out"
+  # From the project's folder: BenchmarkDotNet builds its runner from the project file there.
+  (cd "$here/bench/ScaleChat.Benchmarks" && dotnet "$bench" --filter '*ServerFanOut*' --job short --memory --exporters github \
+    --artifacts "$work/bdn" >/dev/null 2>&1) || true
+  cat "$work"/bdn/results/*ServerFanOut*-report-github.md >>"$out" 2>/dev/null || echo "(failed)" >>"$out"
   echo >>"$out"
 fi
 

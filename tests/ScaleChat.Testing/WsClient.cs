@@ -162,34 +162,6 @@ public sealed class WsClient : IAsyncDisposable
         }
     }
 
-    /// <summary>True when nothing arrives within <paramref name="wait"/>.</summary>
-    public async Task<bool> ReceivesNothingAsync(TimeSpan wait)
-    {
-        if (_pending.Count > 0)
-        {
-            return false;
-        }
-
-        try
-        {
-            var text = await ReceiveFrameAsync(wait);
-            if (text is not null)
-            {
-                foreach (var line in text.Split('\n'))
-                {
-                    _pending.Enqueue(JsonDocument.Parse(line).RootElement.Clone());
-                }
-            }
-
-            return false;
-        }
-        catch (OperationCanceledException)
-        {
-            // The socket is unusable after a cancelled receive; callers use this last.
-            return true;
-        }
-    }
-
     public async ValueTask DisposeAsync()
     {
         if (_socket.State == WebSocketState.Open)
