@@ -212,7 +212,7 @@ internal sealed partial class Connection
 
     private CancellationTokenSource StartHandshakeTimer()
     {
-        var timer = new CancellationTokenSource(_options.HandshakeTimeout);
+        var timer = new CancellationTokenSource(_options.HandshakeTimeout, _time);
         timer.Token.UnsafeRegister(static state =>
         {
             var connection = (Connection)state!;

@@ -23,6 +23,7 @@ internal sealed partial class Connection
     private readonly ILogger _logger;
     private readonly SendQueue _queue;
     private readonly ITextFrameSink? _sink;
+    private readonly TimeProvider _time;
     private readonly Dictionary<string, Membership> _rooms = new(StringComparer.Ordinal);
     private TokenBucket _bucket;
     private Traffic _traffic;
@@ -40,6 +41,7 @@ internal sealed partial class Connection
         _options = options;
         _logger = logger;
         _sink = sink;
+        _time = time;
         IsLegacy = legacy;
         Id = Interlocked.Increment(ref _lastId);
         _queue = new SendQueue(options.SendQueueBytes, sendLoop);
@@ -122,7 +124,7 @@ internal sealed partial class Connection
 
         _closeReason = reason;
         _queue.Complete(discardQueued);
-        var deadline = new CancellationTokenSource(_options.CloseTimeout);
+        var deadline = new CancellationTokenSource(_options.CloseTimeout, _time);
         deadline.Token.UnsafeRegister(static state => ((Connection)state!).AbortLateClose(), this);
         _closeDeadline = deadline;
     }
@@ -158,7 +160,7 @@ internal sealed partial class Connection
             var (code, reason) = (ProtocolViolation.CloseCodeOf(ex), ProtocolViolation.ReasonOf(ex));
             Log.Violation(_logger, Id, code, reason);
             Close(code, reason, discardQueued: true);
-            await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(500, _options.CloseTimeout.TotalMilliseconds)));
+            await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(500, _options.CloseTimeout.TotalMilliseconds)), _time);
         }
         catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or IOException)
         {
