@@ -124,7 +124,7 @@ if [[ " $steps " == *" ceiling "* ]]; then
     [ "$ok" = 1 ] || break
     best=$((rate * 1000))
   done
-  { echo; echo "Largest rate that held: **$(printf "%'d" "$best") deliveries/s**."; echo; } >>"$out"
+  { echo; echo "Largest rate that held: **$(python3 -c "print(f\"{$best:,}\")") deliveries/s**."; echo; } >>"$out"
 fi
 
 if [[ " $steps " == *" idle "* || " $steps " == *" connect "* || " $steps " == *" alloc "* ]]; then
