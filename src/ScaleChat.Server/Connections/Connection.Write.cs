@@ -100,23 +100,30 @@ internal sealed partial class Connection
         var buffer = ArrayPool<byte>.Shared.Rent(length);
         try
         {
-            var offset = 0;
-            for (var i = 0; i < count; i++)
-            {
-                if (i > 0)
-                {
-                    buffer[offset++] = ProtocolConstants.ObjectSeparator;
-                }
-
-                frames[i].CopyTo(buffer, offset);
-                offset += frames[i].Length;
-            }
-
+            JoinObjects(frames.AsSpan(0, count), buffer);
             await _socket.SendAsync(buffer.AsMemory(0, length), WebSocketMessageType.Text, endOfMessage: true, CancellationToken.None);
         }
         finally
         {
             ArrayPool<byte>.Shared.Return(buffer);
         }
+    }
+
+    /// <summary>Copies <paramref name="objects"/> into <paramref name="destination"/> joined by '\n'; returns the bytes written.</summary>
+    internal static int JoinObjects(ReadOnlySpan<byte[]> objects, Span<byte> destination)
+    {
+        var offset = 0;
+        for (var i = 0; i < objects.Length; i++)
+        {
+            if (i > 0)
+            {
+                destination[offset++] = ProtocolConstants.ObjectSeparator;
+            }
+
+            objects[i].CopyTo(destination[offset..]);
+            offset += objects[i].Length;
+        }
+
+        return offset;
     }
 }

@@ -4,7 +4,6 @@ using System.IO.Pipelines;
 using System.Net.Sockets;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Connections.Features;
-using ScaleChat.Protocol;
 using ScaleChat.Server.Connections;
 
 namespace ScaleChat.Server.Hosting;
@@ -228,18 +227,7 @@ internal sealed class DuplexPipeStream(ConnectionContext connection) : Stream, I
             offset = MaxHeaderBytes;
         }
 
-        for (var i = 0; i < objects.Length; i++)
-        {
-            if (i > 0)
-            {
-                frame[offset++] = ProtocolConstants.ObjectSeparator;
-            }
-
-            objects[i].CopyTo(frame, offset);
-            offset += objects[i].Length;
-        }
-
-        return offset;
+        return offset + Connection.JoinObjects(objects, frame.AsSpan(offset));
     }
 
     public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
