@@ -91,7 +91,9 @@ PY
 {
   echo "# Server performance run, $(date -u '+%Y-%m-%d %H:%M') UTC"
   echo
-  echo "- Commit: \`$commit\`; server build: \`$SERVER_DLL\`"
+  # Named inside the repository, or only as "given", so the results speak of the project alone.
+  case $SERVER_DLL in "$here"/*) build=${SERVER_DLL#"$here"/} ;; *) build="given in SERVER_DLL" ;; esac
+  echo "- Commit: \`$commit\`; server build: \`$build\`"
   echo "- Machine: $(nproc) cores, $(lscpu | sed -n 's/^Model name: *//p' | head -1), $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), Linux $(uname -r), .NET $(dotnet --version)"
   echo "- Load average at the start: $(cut -d' ' -f1-3 /proc/loadavg)"
   echo "- Command: \`STEPS=\"$steps\" PASSES=$passes RATES=\"$rates\" CEILING=\"$ceiling\" WARMUP=$warmup DURATION=$duration bench/run.sh\`"
