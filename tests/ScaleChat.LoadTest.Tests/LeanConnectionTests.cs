@@ -5,7 +5,6 @@ using System.Security.Cryptography;
 using System.Text;
 using ScaleChat.LoadTest.Clients;
 using ScaleChat.LoadTest.Tests.Infrastructure;
-using ScaleChat.LoadTest.Workload;
 
 namespace ScaleChat.LoadTest.Tests;
 
@@ -83,6 +82,212 @@ public sealed class LeanConnectionTests
         Assert.Equal(0, run.Long("duplicates") + run.Long("outOfOrder") + run.Long("unexpected"));
     }
 
+    [Fact]
+    public async Task ASendTheSocketCannotTakeWaitsAndGoesOutWhenThePeerReads()
+    {
+        using var listener = Listen(out var url);
+        var accepting = AcceptUpgradeAsync(listener);
+        using var loop = EventLoop.Start();
+        var client = await ConnectAsync(url, loop);
+        using var peer = await accepting.WaitAsync(Timeout);
+        _ = client.ReceiveLoopAsync((_, _, _) => { });
+        var payloads = Enumerable.Range(0, 3).Select(i => Encoding.ASCII.GetBytes(new string((char)('a' + i), 2_000_000))).ToList();
+
+        // Six megabytes are far more than the socket buffers hold while the peer does not read.
+        foreach (var payload in payloads)
+        {
+            client.Send(payload);
+        }
+
+        await Task.Delay(300);
+        foreach (var payload in payloads)
+        {
+            Assert.Equal(payload, await ReadClientFrameAsync(peer).WaitAsync(Timeout));
+        }
+
+        await client.CloseAsync(TimeSpan.FromMilliseconds(100)).WaitAsync(Timeout);
+    }
+
+    [Fact]
+    public async Task AConnectToAPortNobodyListensOnFailsAsRefused()
+    {
+        string url;
+        using (Listen(out url))
+        {
+        }
+
+        using var loop = EventLoop.Start();
+        var ex = await Assert.ThrowsAnyAsync<Exception>(() => ConnectAsync(url, loop));
+
+        Assert.Equal("refused", ScaleChat.LoadTest.Running.ConnectFailure.KindOf(ex));
+    }
+
+    [Fact]
+    public async Task AnUpgradeNeverAnsweredIsCancelledAndItsSocketClosed()
+    {
+        using var listener = Listen(out var url);
+        var accepting = listener.AcceptSocketAsync();
+        using var loop = EventLoop.Start();
+        using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));
+
+        var ex = await Assert.ThrowsAnyAsync<Exception>(() => ConnectAsync(url, loop, cancel.Token));
+
+        Assert.Equal("timeout", ScaleChat.LoadTest.Running.ConnectFailure.KindOf(ex));
+        using var peer = await accepting.WaitAsync(Timeout);
+        await DrainUntilClosedAsync(peer).WaitAsync(Timeout);
+    }
+
+    [Fact]
+    public async Task ACloseThePeerNeverAnswersIsAbortedAfterItsTimeout()
+    {
+        using var listener = Listen(out var url);
+        var accepting = AcceptUpgradeAsync(listener);
+        using var loop = EventLoop.Start();
+        var client = await ConnectAsync(url, loop);
+        using var peer = await accepting.WaitAsync(Timeout);
+        var receiving = client.ReceiveLoopAsync((_, _, _) => { });
+
+        await client.CloseAsync(TimeSpan.FromMilliseconds(200)).WaitAsync(Timeout);
+
+        Assert.Equal([0x03, 0xE8], await ReadClientFrameAsync(peer).WaitAsync(Timeout));
+        await DrainUntilClosedAsync(peer).WaitAsync(Timeout);
+        await receiving.WaitAsync(Timeout);
+        Assert.Null(client.CloseStatus);
+    }
+
+    [Fact]
+    public async Task APeerThatDropsTheConnectionEndsTheReceiveLoop()
+    {
+        using var listener = Listen(out var url);
+        var accepting = AcceptUpgradeAsync(listener);
+        using var loop = EventLoop.Start();
+        var client = await ConnectAsync(url, loop);
+        var receiving = client.ReceiveLoopAsync((_, _, _) => { });
+
+        (await accepting.WaitAsync(Timeout)).Dispose();
+
+        await receiving.WaitAsync(Timeout);
+        Assert.Null(client.CloseStatus);
+    }
+
+    [Fact]
+    public async Task TheSchedulerRunsOnTheLoopThreadUntilEveryMessageIsSent()
+    {
+        using var loop = EventLoop.Start();
+        var start = System.Diagnostics.Stopwatch.GetTimestamp();
+        var onLoop = new List<bool>();
+        var scheduler = new ScaleChat.LoadTest.Running.Scheduler(50, k => start + (k * System.Diagnostics.Stopwatch.Frequency / 1000), _ => onLoop.Add(loop.IsCurrent));
+
+        await loop.RunSchedulerAsync(scheduler, CancellationToken.None).WaitAsync(Timeout);
+
+        Assert.Equal(50, onLoop.Count);
+        Assert.All(onLoop, Assert.True);
+        Assert.True(scheduler.Done);
+        Assert.Equal(50, scheduler.Lateness.TakeInterval().TotalCount);
+    }
+
+    [Fact]
+    public async Task AStoppedRunStopsTheSchedulerOnTheLoop()
+    {
+        using var loop = EventLoop.Start();
+        var start = System.Diagnostics.Stopwatch.GetTimestamp();
+        var sent = 0;
+        var scheduler = new ScaleChat.LoadTest.Running.Scheduler(1_000_000, k => start + (k * System.Diagnostics.Stopwatch.Frequency / 1000), _ => sent++);
+        using var stop = new CancellationTokenSource(TimeSpan.FromMilliseconds(200));
+
+        await loop.RunSchedulerAsync(scheduler, stop.Token).WaitAsync(Timeout);
+
+        Assert.False(scheduler.Done);
+        Assert.InRange(sent, 1, 10_000);
+    }
+
+    private static TcpListener Listen(out string url)
+    {
+        var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        url = $"ws://127.0.0.1:{((IPEndPoint)listener.LocalEndpoint).Port}/ws";
+        return listener;
+    }
+
+    private static async Task<LoadClient> ConnectAsync(string url, EventLoop loop, CancellationToken cancellationToken = default)
+    {
+        using var sources = new SourceAddresses(1);
+        var client = new LoadClient(0, 0, 0, 0, "lean");
+        await client.ConnectAsync(new Uri(url), sources, legacy: false, loop, cancellationToken).WaitAsync(Timeout);
+        return client;
+    }
+
+    // Accepts one connection and answers its upgrade as the server would.
+    private static async Task<Socket> AcceptUpgradeAsync(TcpListener listener)
+    {
+        var peer = await listener.AcceptSocketAsync();
+        var request = new byte[4096];
+        var length = 0;
+        while (request.AsSpan(0, length).IndexOf("\r\n\r\n"u8) < 0)
+        {
+            length += await peer.ReceiveAsync(request.AsMemory(length));
+        }
+
+        var key = Encoding.ASCII.GetString(request, 0, length).Split("\r\n").First(l => l.StartsWith("Sec-WebSocket-Key:", StringComparison.Ordinal))[18..].Trim();
+        var accept = Convert.ToBase64String(SHA1.HashData(Encoding.ASCII.GetBytes(key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11")));
+        await peer.SendAsync(Encoding.ASCII.GetBytes($"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: {accept}\r\nSec-WebSocket-Protocol: scalechat.v1\r\n\r\n"));
+        return peer;
+    }
+
+    // Reads one masked client frame and returns its unmasked payload.
+    private static async Task<byte[]> ReadClientFrameAsync(Socket peer)
+    {
+        var head = await ReadExactlyAsync(peer, 2);
+        var length = (long)(head[1] & 0x7F);
+        if (length == 126)
+        {
+            length = BinaryPrimitives.ReadUInt16BigEndian(await ReadExactlyAsync(peer, 2));
+        }
+        else if (length == 127)
+        {
+            length = (long)BinaryPrimitives.ReadUInt64BigEndian(await ReadExactlyAsync(peer, 8));
+        }
+
+        Assert.NotEqual(0, head[1] & 0x80);
+        var key = await ReadExactlyAsync(peer, 4);
+        var payload = await ReadExactlyAsync(peer, (int)length);
+        for (var i = 0; i < payload.Length; i++)
+        {
+            payload[i] ^= key[i & 3];
+        }
+
+        return payload;
+    }
+
+    private static async Task<byte[]> ReadExactlyAsync(Socket peer, int count)
+    {
+        var buffer = new byte[count];
+        for (var read = 0; read < count;)
+        {
+            var n = await peer.ReceiveAsync(buffer.AsMemory(read));
+            Assert.NotEqual(0, n);
+            read += n;
+        }
+
+        return buffer;
+    }
+
+    // Reads until the other side closes (an end of stream or a reset); a socket left open times the caller out.
+    private static async Task DrainUntilClosedAsync(Socket peer)
+    {
+        var buffer = new byte[4096];
+        try
+        {
+            while (await peer.ReceiveAsync(buffer) > 0)
+            {
+            }
+        }
+        catch (SocketException)
+        {
+            // A reset is a close too.
+        }
+    }
+
     private static byte[] Frame(byte first, string payload)
     {
         var body = Encoding.Latin1.GetBytes(payload);
@@ -98,17 +303,7 @@ public sealed class LeanConnectionTests
         var port = ((IPEndPoint)listener.LocalEndpoint).Port;
         var serving = Task.Run(async () =>
         {
-            using var peer = await listener.AcceptSocketAsync();
-            var request = new byte[4096];
-            var length = 0;
-            while (request.AsSpan(0, length).IndexOf("\r\n\r\n"u8) < 0)
-            {
-                length += await peer.ReceiveAsync(request.AsMemory(length));
-            }
-
-            var key = Encoding.ASCII.GetString(request, 0, length).Split("\r\n").First(l => l.StartsWith("Sec-WebSocket-Key:", StringComparison.Ordinal))[18..].Trim();
-            var accept = Convert.ToBase64String(SHA1.HashData(Encoding.ASCII.GetBytes(key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11")));
-            await peer.SendAsync(Encoding.ASCII.GetBytes($"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: {accept}\r\nSec-WebSocket-Protocol: scalechat.v1\r\n\r\n"));
+            using var peer = await AcceptUpgradeAsync(listener);
             foreach (var b in script)
             {
                 await peer.SendAsync(new[] { b });
@@ -126,8 +321,9 @@ public sealed class LeanConnectionTests
         });
 
         using var sources = new SourceAddresses(1);
+        using var loop = EventLoop.Start();
         var client = new LoadClient(0, 0, 0, 0, "lean");
-        await client.ConnectAsync(new Uri($"ws://127.0.0.1:{port}/ws"), sources, legacy: false, ReceivePath.Lean, CancellationToken.None).WaitAsync(Timeout);
+        await client.ConnectAsync(new Uri($"ws://127.0.0.1:{port}/ws"), sources, legacy: false, loop, CancellationToken.None).WaitAsync(Timeout);
         var objects = new List<string>();
         await client.ReceiveLoopAsync((_, json, _) => objects.Add(Encoding.UTF8.GetString(json))).WaitAsync(Timeout);
         var pong = await serving.WaitAsync(Timeout);

@@ -58,7 +58,6 @@ internal static class LoadCommand
         {
             try
             {
-                LoadProcess.PrepareSockets();
                 if (parse.GetValue(worker))
                 {
                     var json = environment(WorkerLauncher.SettingsVariable) ?? throw new LoadException($"{WorkerLauncher.SettingsVariable} is not set");

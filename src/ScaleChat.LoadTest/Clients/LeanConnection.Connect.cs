@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Sockets;
 using System.Net.WebSockets;
 using System.Security.Cryptography;
 using System.Text;
@@ -10,48 +11,119 @@ internal sealed partial class LeanConnection
 {
     private const string AcceptGuid = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
 
-    /// <summary>
-    /// Opens a TCP connection from the next source address and upgrades it (ws:// only); version 1
-    /// asks for the <c>scalechat.v1</c> subprotocol and fails when the server does not accept it.
-    /// </summary>
-    public static async Task<LeanConnection> ConnectAsync(Uri url, SourceAddresses sources, bool legacy, CancellationToken cancellationToken)
+    private readonly TaskCompletionSource<LeanConnection> _connected = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly IPEndPoint _target;
+    private readonly string _key;
+    private readonly bool _legacy;
+    private byte[]? _request;
+
+    private LeanConnection(EventLoop loop, Socket socket, IPEndPoint target, bool legacy, string key, byte[] request)
     {
-        var socket = await sources.ConnectAsync(url.IdnHost, url.Port, cancellationToken).ConfigureAwait(false);
+        (_loop, _socket, _target, _legacy, _key, _request) = (loop, socket, target, legacy, key, request);
+        _fd = (int)socket.Handle;
+    }
+
+    /// <summary>
+    /// Opens a TCP connection from the next source address and upgrades it (ws:// only), on
+    /// <paramref name="loop"/>; version 1 asks for the <c>scalechat.v1</c> subprotocol and fails
+    /// when the server does not accept it.
+    /// </summary>
+    public static async Task<LeanConnection> ConnectAsync(Uri url, SourceAddresses sources, bool legacy, EventLoop loop, CancellationToken cancellationToken)
+    {
+        var (socket, target) = await sources.OpenAsync(url.IdnHost, url.Port, cancellationToken).ConfigureAwait(false);
+        socket.Blocking = false;
+        var key = Convert.ToBase64String(RandomNumberGenerator.GetBytes(16));
+        var request = $"GET {url.PathAndQuery} HTTP/1.1\r\nHost: {url.Authority}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+            + $"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n"
+            + (legacy ? "" : $"Sec-WebSocket-Protocol: {ProtocolConstants.SubprotocolV1}\r\n") + "\r\n";
+        var connection = new LeanConnection(loop, socket, target, legacy, key, Encoding.ASCII.GetBytes(request));
+        connection.OnLoop(static c => c.StartConnect());
+        await using (cancellationToken.Register(() => connection.OnLoop(c =>
+        {
+            if (c._state < State.Ready)
+            {
+                c.Abort(new OperationCanceledException(cancellationToken));
+            }
+        })).ConfigureAwait(false))
+        {
+            return await connection._connected.Task.ConfigureAwait(false);
+        }
+    }
+
+    private void StartConnect()
+    {
+        if (_state != State.Connecting)
+        {
+            return;
+        }
+
         try
         {
-            var key = Convert.ToBase64String(RandomNumberGenerator.GetBytes(16));
-            var request = $"GET {url.PathAndQuery} HTTP/1.1\r\nHost: {url.Authority}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                + $"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n"
-                + (legacy ? "" : $"Sec-WebSocket-Protocol: {ProtocolConstants.SubprotocolV1}\r\n") + "\r\n";
-            await socket.SendAsync(Encoding.ASCII.GetBytes(request), System.Net.Sockets.SocketFlags.None, cancellationToken).ConfigureAwait(false);
-
-            var buffer = new byte[InitialBuffer];
-            var filled = 0;
-            int headEnd;
-            while ((headEnd = buffer.AsSpan(0, filled).IndexOf("\r\n\r\n"u8)) < 0)
-            {
-                if (filled == buffer.Length)
-                {
-                    throw new WebSocketException(WebSocketError.HeaderError, "the server's upgrade answer is too long");
-                }
-
-                var read = await socket.ReceiveAsync(buffer.AsMemory(filled), System.Net.Sockets.SocketFlags.None, cancellationToken).ConfigureAwait(false);
-                if (read == 0)
-                {
-                    throw new WebSocketException(WebSocketError.ConnectionClosedPrematurely, "the server closed the connection during the upgrade");
-                }
-
-                filled += read;
-            }
-
-            CheckUpgrade(Encoding.ASCII.GetString(buffer, 0, headEnd), key, legacy);
-            return new LeanConnection(socket, buffer, headEnd + 4, filled);
+            _socket.Connect(_target);
         }
-        catch
+        catch (SocketException e) when (e.SocketErrorCode is SocketError.WouldBlock or SocketError.InProgress or SocketError.AlreadyInProgress)
         {
-            socket.Dispose();
-            throw;
+            // Under way: the socket turns writable when it is done.
+            Watch();
+            return;
         }
+
+        Watch();
+        OnConnectable();
+    }
+
+    // The connect is done: on success, send the upgrade request (a few hundred bytes always fit an
+    // empty socket buffer) and wait for the answer.
+    private void OnConnectable()
+    {
+        if (_socket.GetSocketOption(SocketOptionLevel.Socket, SocketOptionName.Error) is int error and not 0)
+        {
+            throw new SocketException(error);
+        }
+
+        if (!TrySend(_request, out var sent))
+        {
+            return;
+        }
+
+        if (sent < _request!.Length)
+        {
+            throw new WebSocketException(WebSocketError.Faulted, "the upgrade request did not fit the socket's buffer");
+        }
+
+        (_state, _request) = (State.Upgrading, null);
+        Watch();
+    }
+
+    private void ReadUpgrade()
+    {
+        if (_end == _buffer.Length)
+        {
+            throw new WebSocketException(WebSocketError.HeaderError, "the server's upgrade answer is too long");
+        }
+
+        var read = _socket.Receive(_buffer.AsSpan(_end), SocketFlags.None, out var error);
+        if (error == SocketError.WouldBlock)
+        {
+            return;
+        }
+
+        if (error != SocketError.Success || read == 0)
+        {
+            throw new WebSocketException(WebSocketError.ConnectionClosedPrematurely, "the server closed the connection during the upgrade");
+        }
+
+        _end += read;
+        var headEnd = _buffer.AsSpan(0, _end).IndexOf("\r\n\r\n"u8);
+        if (headEnd < 0)
+        {
+            return;
+        }
+
+        CheckUpgrade(Encoding.ASCII.GetString(_buffer, 0, headEnd), _key, _legacy);
+        (_start, _state) = (headEnd + 4, State.Ready);
+        Watch();
+        _connected.TrySetResult(this);
     }
 
     /// <summary>Checks the answer's status, <c>Sec-WebSocket-Accept</c> and subprotocol; throws what the full client would.</summary>

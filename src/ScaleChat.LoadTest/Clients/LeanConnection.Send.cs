@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Buffers.Binary;
 using System.Net.Sockets;
 
@@ -6,37 +5,112 @@ namespace ScaleChat.LoadTest.Clients;
 
 internal sealed partial class LeanConnection
 {
-    private readonly Lock _gate = new();
+    // What the socket has not taken yet, in order; while it is not empty, later frames queue behind it.
     private byte[]? _pending;
     private int _pendingLength;
-    private bool _flushing;
     private bool _closeSent;
 
-    /// <summary>Queues one object as a text frame of its own (so legacy servers read it too).</summary>
-    public void Send(ReadOnlySpan<byte> json) => Enqueue(OpText, json);
-
-    // Appends one masked frame to what is queued and starts a write unless one is in progress.
-    private void Enqueue(byte opcode, ReadOnlySpan<byte> payload)
+    /// <summary>
+    /// Sends one object as a text frame of its own (so legacy servers read it too): at once on the
+    /// loop's thread (the scheduler's), else through the loop.
+    /// </summary>
+    public void Send(ReadOnlySpan<byte> json)
     {
-        bool flush;
-        lock (_gate)
+        if (_loop.IsCurrent)
         {
-            if (_closeSent)
-            {
-                return;
-            }
+            SendFrame(OpText, json);
+            return;
+        }
 
-            _closeSent = opcode == OpClose;
+        var copy = json.ToArray();
+        OnLoop(c => c.SendFrame(OpText, copy));
+    }
+
+    /// <summary>Sends a close (1000) and waits, at most <paramref name="timeout"/>, for the server's; then aborts.</summary>
+    public async Task CloseAsync(TimeSpan timeout)
+    {
+        OnLoop(static c =>
+        {
+            if (c._state is State.Ready or State.Open)
+            {
+                c.SendFrame(OpClose, [0x03, 0xE8]);
+            }
+        });
+        try
+        {
+            await _ended.Task.WaitAsync(timeout).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            // The server did not answer: abort.
+        }
+
+        OnLoop(static c => c.Abort(null));
+    }
+
+    // Writes one masked frame to the socket, or behind what is still waiting for it.
+    private void SendFrame(byte opcode, ReadOnlySpan<byte> payload)
+    {
+        if (_closeSent || _state is State.Connecting or State.Upgrading or State.Ended)
+        {
+            return;
+        }
+
+        _closeSent = opcode == OpClose;
+        if (_pendingLength > 0)
+        {
             EnsureCapacity(ref _pending, _pendingLength, _pendingLength + payload.Length + 14);
             _pendingLength += WriteFrame(_pending.AsSpan(_pendingLength), opcode, payload, Random.Shared.Next());
-            flush = !_flushing;
-            _flushing = true;
+            return;
         }
 
-        if (flush)
+        var frame = _loop.Scratch(payload.Length + 14);
+        var length = WriteFrame(frame, opcode, payload, Random.Shared.Next());
+        if (!TrySend(frame[..length], out var sent))
         {
-            ThreadPool.UnsafeQueueUserWorkItem(static s => _ = s.FlushAsync(), this, preferLocal: false);
+            return;
         }
+
+        if (sent < length)
+        {
+            EnsureCapacity(ref _pending, 0, length - sent);
+            frame[sent..length].CopyTo(_pending);
+            _pendingLength = length - sent;
+            Watch();
+        }
+    }
+
+    // The socket is writable again: send what waited.
+    private void Flush()
+    {
+        if (_pendingLength == 0 || !TrySend(_pending.AsSpan(0, _pendingLength), out var sent))
+        {
+            return;
+        }
+
+        _pending.AsSpan(sent, _pendingLength - sent).CopyTo(_pending);
+        _pendingLength -= sent;
+        if (_pendingLength == 0)
+        {
+            Watch();
+        }
+    }
+
+    // One non-blocking send; false when the connection failed (and has been aborted).
+    private bool TrySend(ReadOnlySpan<byte> bytes, out int sent)
+    {
+        sent = _socket.Send(bytes, SocketFlags.None, out var error);
+        if (error == SocketError.WouldBlock)
+        {
+            sent = 0;
+        }
+        else if (error != SocketError.Success)
+        {
+            Abort(null);
+            return false;
+        }
+
+        return true;
     }
 
     /// <summary>Writes one final, masked client frame into <paramref name="destination"/>; returns its length.</summary>
@@ -71,75 +145,5 @@ internal sealed partial class LeanConnection
         }
 
         return header + 4 + payload.Length;
-    }
-
-    private async Task FlushAsync()
-    {
-        try
-        {
-            while (true)
-            {
-                byte[] buffer;
-                int length;
-                lock (_gate)
-                {
-                    if (_pendingLength == 0 || _pending is null)
-                    {
-                        _flushing = false;
-                        return;
-                    }
-
-                    (buffer, length, _pending, _pendingLength) = (_pending, _pendingLength, null, 0);
-                }
-
-                try
-                {
-                    for (var sent = 0; sent < length;)
-                    {
-                        sent += await _socket.SendAsync(buffer.AsMemory(sent, length - sent), SocketFlags.None).ConfigureAwait(false);
-                    }
-                }
-                finally
-                {
-                    ArrayPool<byte>.Shared.Return(buffer);
-                }
-            }
-        }
-        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
-        {
-            // A failed write is a dead connection: abort, so that the receive loop ends now.
-            lock (_gate)
-            {
-                (_flushing, _pendingLength) = (false, 0);
-            }
-
-            _socket.Dispose();
-        }
-    }
-
-    /// <summary>Sends a close (1000) and waits, at most <paramref name="timeout"/>, for the server's; then aborts.</summary>
-    public async Task CloseAsync(TimeSpan timeout)
-    {
-        Span<byte> normal = stackalloc byte[2];
-        BinaryPrimitives.WriteUInt16BigEndian(normal, 1000);
-        Enqueue(OpClose, normal);
-        try
-        {
-            await _ended.Task.WaitAsync(timeout).ConfigureAwait(false);
-        }
-        catch (TimeoutException)
-        {
-            // The server did not answer: abort.
-        }
-
-        _socket.Dispose();
-        lock (_gate)
-        {
-            if (_pending is not null && !_flushing)
-            {
-                ArrayPool<byte>.Shared.Return(_pending);
-                _pending = null;
-            }
-        }
     }
 }

@@ -8,11 +8,13 @@ namespace ScaleChat.LoadTest.Clients;
 
 /// <summary>
 /// The lean connection of a simulated client: a raw socket speaking just enough WebSocket
-/// (RFC 6455) for a load client. One small buffer per connection, reused for every read; a read
-/// takes whatever the kernel has (often several frames), and the frame parser hands the objects of
-/// text frames straight from that buffer to the handler, which looks only for the message number.
-/// Sends are masked frames queued while a write is in progress and written by the thread pool,
-/// so the scheduler never waits on a socket. Pings are answered; a close is echoed.
+/// (RFC 6455) for a load client, run by the process's <see cref="EventLoop"/>. One small buffer per
+/// connection, reused for every read; a read takes whatever the kernel has (often several frames),
+/// and the frame parser hands the objects of text frames straight from that buffer to the handler,
+/// which looks only for the message number. Sends go straight to the socket from the loop's thread;
+/// what the socket does not take waits for it to be writable. Pings are answered; a close is echoed.
+/// Everything but <see cref="Send"/>, <see cref="ReceiveLoopAsync"/> and <see cref="CloseAsync"/>
+/// runs on the loop's thread.
 /// </summary>
 internal sealed partial class LeanConnection : ILoadConnection
 {
@@ -22,9 +24,16 @@ internal sealed partial class LeanConnection : ILoadConnection
     private const int MaxObjectBytes = 16 * 1024 * 1024;
     private const byte OpText = 1, OpClose = 8, OpPing = 9, OpPong = 10;
 
+    private readonly EventLoop _loop;
     private readonly Socket _socket;
+    private readonly int _fd;
     private readonly TaskCompletionSource _ended = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private byte[] _buffer;
+    private State _state;
+    private ulong _token;
+    private bool _registered;
+    private LoadClient? _client;
+    private LoadObjectHandler? _onObject;
+    private byte[] _buffer = new byte[InitialBuffer];
     private int _start;
     private int _end;
     private int _closeStatus = -1;
@@ -40,39 +49,181 @@ internal sealed partial class LeanConnection : ILoadConnection
     private byte[]? _fragments;
     private int _fragmentsLength;
 
-    private LeanConnection(Socket socket, byte[] buffer, int start, int end)
+    private enum State
     {
-        (_socket, _buffer, _start, _end) = (socket, buffer, start, end);
+        Connecting,
+        Upgrading,
+
+        /// <summary>Upgraded; nothing is read until <see cref="ReceiveLoopAsync"/> names the handler.</summary>
+        Ready,
+        Open,
+
+        /// <summary>The server's close has come: what follows is read and dropped.</summary>
+        Closing,
+        Ended,
     }
 
     public int? CloseStatus => Volatile.Read(ref _closeStatus) is var s and >= 0 ? s : null;
 
-    public async Task ReceiveLoopAsync(LoadClient client, LoadObjectHandler onObject)
+    /// <summary>Starts handing objects to <paramref name="onObject"/>; completes when the connection ends.</summary>
+    public Task ReceiveLoopAsync(LoadClient client, LoadObjectHandler onObject)
+    {
+        OnLoop(c =>
+        {
+            if (c._state != State.Ready)
+            {
+                return;
+            }
+
+            (c._client, c._onObject, c._state) = (client, onObject, State.Open);
+            c.ParseReceived(System.Diagnostics.Stopwatch.GetTimestamp());
+            c.Watch();
+        });
+        return _ended.Task;
+    }
+
+    /// <summary>Called by the loop with the events epoll reported for this connection.</summary>
+    public void OnEvents(uint events)
     {
         try
         {
-            // Bytes read with the upgrade answer come first.
-            var now = System.Diagnostics.Stopwatch.GetTimestamp();
-            while (Parse(client, onObject, now))
+            switch (_state)
             {
-                MakeRoom();
-                var read = await _socket.ReceiveAsync(_buffer.AsMemory(_end), SocketFlags.None).ConfigureAwait(false);
-                if (read == 0)
-                {
-                    return;
-                }
+                case State.Connecting:
+                    OnConnectable();
+                    break;
+                case State.Upgrading:
+                    ReadUpgrade();
+                    break;
+                case State.Ready when (events & (Epoll.Err | Epoll.Hup)) != 0:
+                    Abort(null);
+                    break;
+                case State.Open or State.Closing:
+                    if ((events & Epoll.Out) != 0)
+                    {
+                        Flush();
+                    }
 
-                now = System.Diagnostics.Stopwatch.GetTimestamp();
-                _end += read;
+                    if ((events & ~Epoll.Out) != 0 && _state != State.Ended)
+                    {
+                        Read();
+                    }
+
+                    break;
             }
         }
-        catch (SocketException ex)
+        catch (Exception ex)
         {
-            throw new WebSocketException(WebSocketError.ConnectionClosedPrematurely, ex.Message, ex);
+            Abort(ex);
         }
-        finally
+    }
+
+    /// <summary>
+    /// Ends the connection now: stops watching it, closes the socket, fails a connect still in
+    /// progress with <paramref name="error"/>, and completes <see cref="ReceiveLoopAsync"/>.
+    /// </summary>
+    public void Abort(Exception? error)
+    {
+        if (_state == State.Ended)
         {
+            return;
+        }
+
+        _state = State.Ended;
+        if (_registered)
+        {
+            _loop.Unregister(_fd, _token);
+            _registered = false;
+        }
+
+        _socket.Dispose();
+        _connected.TrySetException(error ?? new WebSocketException(WebSocketError.ConnectionClosedPrematurely, "the connection ended during the upgrade"));
+        _ended.TrySetResult();
+        if (_fragments is not null)
+        {
+            ArrayPool<byte>.Shared.Return(_fragments);
+            _fragments = null;
+        }
+
+        if (_pending is not null)
+        {
+            ArrayPool<byte>.Shared.Return(_pending);
+            (_pending, _pendingLength) = (null, 0);
+        }
+    }
+
+    /// <summary>Runs <paramref name="action"/> on the loop's thread; a failure ends this connection only.</summary>
+    private void OnLoop(Action<LeanConnection> action) => _loop.Post(() =>
+    {
+        try
+        {
+            action(this);
+        }
+        catch (Exception ex)
+        {
+            Abort(ex);
+        }
+    });
+
+    // One read of whatever the kernel has; the loop comes back while more is ready.
+    private void Read()
+    {
+        MakeRoom();
+        var read = _socket.Receive(_buffer.AsSpan(_end), SocketFlags.None, out var error);
+        if (error == SocketError.WouldBlock)
+        {
+            return;
+        }
+
+        if (error != SocketError.Success || read == 0)
+        {
+            Abort(null);
+            return;
+        }
+
+        if (_state == State.Closing)
+        {
+            (_start, _end) = (0, 0);
+            return;
+        }
+
+        _end += read;
+        ParseReceived(System.Diagnostics.Stopwatch.GetTimestamp());
+    }
+
+    private void ParseReceived(long now)
+    {
+        if (!Parse(_client!, _onObject!, now))
+        {
+            _state = State.Closing;
             _ended.TrySetResult();
+        }
+    }
+
+    // What epoll should report for the current state: readable once receiving, writable while a
+    // send waits (and for the connect).
+    private void Watch()
+    {
+        var events = _state switch
+        {
+            State.Connecting => Epoll.Out,
+            State.Upgrading => Epoll.In,
+            State.Open or State.Closing => Epoll.In | Epoll.RdHup,
+            _ => 0u,
+        };
+        if (_pendingLength > 0)
+        {
+            events |= Epoll.Out;
+        }
+
+        if (_registered)
+        {
+            _loop.Modify(_fd, events, _token);
+        }
+        else
+        {
+            _token = _loop.Register(this, _fd, events);
+            _registered = true;
         }
     }
 
@@ -255,11 +406,11 @@ internal sealed partial class LeanConnection : ILoadConnection
         switch (opcode)
         {
             case OpPing:
-                Enqueue(OpPong, payload);
+                SendFrame(OpPong, payload);
                 return true;
             case OpClose:
                 Volatile.Write(ref _closeStatus, payload.Length >= 2 ? BinaryPrimitives.ReadUInt16BigEndian(payload) : 1005);
-                Enqueue(OpClose, payload.Length >= 2 ? payload[..2] : default);
+                SendFrame(OpClose, payload.Length >= 2 ? payload[..2] : default);
                 return false;
             case OpPong:
                 return true;

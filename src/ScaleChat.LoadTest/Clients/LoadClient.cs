@@ -1,4 +1,3 @@
-using ScaleChat.LoadTest.Workload;
 namespace ScaleChat.LoadTest.Clients;
 
 /// <summary>
@@ -44,22 +43,20 @@ internal sealed partial class LoadClient
     public TaskCompletionSource Welcome { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>
-    /// Opens the connection: the lean path for ws://, the full one when asked for or for wss://;
-    /// version 1 asks for the <c>scalechat.v1</c> subprotocol.
+    /// Opens the connection: the lean path on <paramref name="loop"/> when there is one (ws:// on
+    /// Linux, unless the full path was asked for), else the full one; version 1 asks for the
+    /// <c>scalechat.v1</c> subprotocol.
     /// </summary>
-    public async Task ConnectAsync(Uri url, SourceAddresses sources, bool legacy, ReceivePath path, CancellationToken cancellationToken)
+    public async Task ConnectAsync(Uri url, SourceAddresses sources, bool legacy, EventLoop? loop, CancellationToken cancellationToken)
     {
-        _connection = path == ReceivePath.Lean && url.Scheme == "ws"
-            ? await LeanConnection.ConnectAsync(url, sources, legacy, cancellationToken).ConfigureAwait(false)
+        _connection = loop is not null
+            ? await LeanConnection.ConnectAsync(url, sources, legacy, loop, cancellationToken).ConfigureAwait(false)
             : await FullConnection.ConnectAsync(url, sources.Invoker, legacy, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The close code the server sent, or null when the connection failed without one.</summary>
     public int? CloseStatus => _connection?.CloseStatus;
 
-    /// <summary>
-    /// Queues one object (compact JSON, no newline); it goes out with whatever else is queued, on
-    /// the thread pool, so the scheduler never waits on a socket.
-    /// </summary>
+    /// <summary>Sends one object (compact JSON, no newline) without waiting on the socket.</summary>
     public void Send(ReadOnlySpan<byte> json) => _connection!.Send(json);
 }

@@ -7,7 +7,7 @@ namespace ScaleChat.LoadTest.Clients;
 /// Opens the TCP connections of every load client of the process. Connections to a loopback
 /// server are bound in turn to 127.0.0.1, 127.0.0.2, ... so that each source address has its own
 /// range of ephemeral ports: one address runs out at about 28,000 connections. The lean clients
-/// use <see cref="ConnectAsync"/> directly; the full clients get it through <see cref="Invoker"/>.
+/// use <see cref="OpenAsync"/> and connect on their event loop; the full clients get it through <see cref="Invoker"/>.
 /// </summary>
 internal sealed class SourceAddresses : IDisposable
 {
@@ -33,6 +33,22 @@ internal sealed class SourceAddresses : IDisposable
     /// <summary>A connected socket (no delay) to <paramref name="host"/>, from the next source address in turn.</summary>
     public async Task<Socket> ConnectAsync(string host, int port, CancellationToken cancellationToken)
     {
+        var (socket, target) = await OpenAsync(host, port, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await socket.ConnectAsync(target, cancellationToken).ConfigureAwait(false);
+            return socket;
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>A socket (no delay) bound to the next source address in turn, and the address of <paramref name="host"/> to connect it to.</summary>
+    public async Task<(Socket Socket, IPEndPoint Target)> OpenAsync(string host, int port, CancellationToken cancellationToken)
+    {
         var target = await ResolveAsync(host, cancellationToken).ConfigureAwait(false);
         var socket = new Socket(target.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         try
@@ -43,8 +59,7 @@ internal sealed class SourceAddresses : IDisposable
                 socket.Bind(new IPEndPoint(new IPAddress([127, 0, 0, (byte)(1 + n)]), 0));
             }
 
-            await socket.ConnectAsync(new IPEndPoint(target, port), cancellationToken).ConfigureAwait(false);
-            return socket;
+            return (socket, new IPEndPoint(target, port));
         }
         catch
         {

@@ -155,7 +155,7 @@ public sealed record WorkloadReport
         Workers = s.Workers,
         SourceAddresses = s.SourceAddresses,
         Tokens = s.TokenSecret is not null,
-        Receive = s.Receive == ScaleChat.LoadTest.Workload.ReceivePath.Lean && s.Url.Scheme == "ws" ? "lean" : "full",
+        Receive = s.UsesLeanPath ? "lean" : "full",
     };
 }
 

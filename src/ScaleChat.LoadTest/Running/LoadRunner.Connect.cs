@@ -53,7 +53,7 @@ public sealed partial class LoadRunner
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             timeout.CancelAfter(ConnectTimeout);
-            await client.ConnectAsync(RoomUrl(client.Room), sources, _settings.Legacy, _settings.Receive, timeout.Token).ConfigureAwait(false);
+            await client.ConnectAsync(RoomUrl(client.Room), sources, _settings.Legacy, _loop, timeout.Token).ConfigureAwait(false);
             _ = ReceiveAsync(client);
             if (!_settings.Legacy)
             {

@@ -23,6 +23,7 @@ public sealed partial class LoadRunner
     private readonly Action<Sample>? _onSample;
     private readonly List<Sample> _samples = [];
     private Scheduler? _scheduler;
+    private EventLoop? _loop;
     private RawEventLog? _raw;
     private volatile string _phase = "connect";
     private volatile bool _stopping;
@@ -53,6 +54,7 @@ public sealed partial class LoadRunner
     public async Task<RunResult> RunAsync(CancellationToken cancellationToken)
     {
         using var sources = new SourceAddresses(_settings.SourceAddresses);
+        using var loop = _loop = _settings.UsesLeanPath ? EventLoop.Start() : null;
         using var raw = _raw = _settings.RawFile is { } rawFile ? new RawEventLog(rawFile) : null;
         using var sampling = new CancellationTokenSource();
         var started = Stopwatch.GetTimestamp();
@@ -70,7 +72,7 @@ public sealed partial class LoadRunner
                 measuredTo = start + (long)((_settings.Warmup + _settings.Duration).TotalSeconds * Stopwatch.Frequency);
                 _scheduler = new Scheduler(_plan.TotalMessages, _tracker.ScheduledTicks, Send);
                 _phase = _plan.WarmupMessages > 0 ? "warmup" : "measure";
-                var sending = _scheduler.RunAsync(cancellationToken);
+                var sending = loop is not null ? loop.RunSchedulerAsync(_scheduler, cancellationToken) : _scheduler.RunAsync(cancellationToken);
                 if (_plan.WarmupMessages > 0)
                 {
                     await DelayUntilAsync(measuredFrom, cancellationToken).ConfigureAwait(false);

@@ -18,12 +18,13 @@ public static class ServerProbe
     {
         ArgumentNullException.ThrowIfNull(settings);
         using var sources = new SourceAddresses(1);
+        using var events = settings.UsesLeanPath ? EventLoop.Start() : null;
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(TimeSpan.FromSeconds(10));
         var client = new LoadClient(0, 0, 0, 0, $"ld{settings.RunTag}-probe");
         try
         {
-            await client.ConnectAsync(settings.Url, sources, settings.Legacy, settings.Receive, timeout.Token).ConfigureAwait(false);
+            await client.ConnectAsync(settings.Url, sources, settings.Legacy, events, timeout.Token).ConfigureAwait(false);
             if (settings.Legacy)
             {
                 return null;

@@ -1,0 +1,229 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using ScaleChat.LoadTest.Running;
+
+namespace ScaleChat.LoadTest.Clients;
+
+/// <summary>
+/// One thread that runs every lean connection of the process (Linux): epoll, level-triggered,
+/// tells it which sockets are ready; it reads each ready socket once into that connection's buffer
+/// and parses what came; sends go straight to the socket from this thread. The scheduler runs here
+/// too, between passes and every few sockets within one, so a message is sent on time without a
+/// second thread competing for the core. What the runtime's sockets add per read (an epoll thread,
+/// a thread-pool hop, a second read that finds nothing) is what this saves.
+/// </summary>
+internal sealed class EventLoop : IDisposable
+{
+    private const int MaxEvents = 128;
+
+    // How many sockets are served between two looks at the schedule: a pass of 128 ready sockets
+    // can take a millisecond when every one of them has a frame.
+    private const int ScheduleEvery = 16;
+    private const ulong WakeToken = ulong.MaxValue;
+
+    private readonly int _epoll;
+    private readonly int _wakeFd;
+    private readonly Thread _thread;
+    private readonly ConcurrentQueue<Action> _posted = new();
+    private readonly List<LeanConnection?> _slots = [];
+    private readonly List<uint> _generations = [];
+    private readonly Stack<int> _free = new();
+    private readonly byte[] _events = new byte[MaxEvents * Epoll.EventSize];
+    private int _wakeRequested;
+    private volatile bool _stopping;
+    private Scheduler? _scheduler;
+    private TaskCompletionSource? _schedulerDone;
+    private byte[] _scratch = new byte[4096];
+
+    private EventLoop()
+    {
+        _epoll = Epoll.Create();
+        _wakeFd = Epoll.CreateWakeFd();
+        Epoll.Add(_epoll, _wakeFd, Epoll.In, WakeToken);
+        _thread = new Thread(Run) { IsBackground = true, Name = "load event loop" };
+    }
+
+    /// <summary>Whether this platform has one (Linux); elsewhere the lean path falls back to the full one.</summary>
+    public static bool Supported => OperatingSystem.IsLinux();
+
+    public static EventLoop Start()
+    {
+        var loop = new EventLoop();
+        loop._thread.Start();
+        return loop;
+    }
+
+    /// <summary>True on the loop's own thread.</summary>
+    public bool IsCurrent => Thread.CurrentThread == _thread;
+
+    /// <summary>Runs <paramref name="action"/> on the loop's thread, after what was posted before it.</summary>
+    public void Post(Action action)
+    {
+        _posted.Enqueue(action);
+        if (Interlocked.Exchange(ref _wakeRequested, 1) == 0)
+        {
+            Epoll.Signal(_wakeFd);
+        }
+    }
+
+    /// <summary>
+    /// Sends the scheduler's messages from the loop's thread until all are sent or
+    /// <paramref name="stop"/> is set.
+    /// </summary>
+    public Task RunSchedulerAsync(Scheduler scheduler, CancellationToken stop)
+    {
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Post(() => (_scheduler, _schedulerDone) = (scheduler, done));
+        var registration = stop.Register(() => Post(() =>
+        {
+            if (_scheduler == scheduler)
+            {
+                _scheduler = null;
+                done.TrySetResult();
+            }
+        }));
+        _ = done.Task.ContinueWith(_ => registration.Dispose(), TaskScheduler.Default);
+        return done.Task;
+    }
+
+    /// <summary>A buffer of at least <paramref name="length"/> bytes for building a frame on the loop's thread.</summary>
+    public Span<byte> Scratch(int length)
+    {
+        if (_scratch.Length < length)
+        {
+            _scratch = new byte[Math.Max(length, _scratch.Length * 2)];
+        }
+
+        return _scratch;
+    }
+
+    /// <summary>Watches <paramref name="fd"/> for <paramref name="events"/>; returns the token that names the connection.</summary>
+    public ulong Register(LeanConnection connection, int fd, uint events)
+    {
+        int slot;
+        if (_free.Count > 0)
+        {
+            slot = _free.Pop();
+            _slots[slot] = connection;
+            _generations[slot]++;
+        }
+        else
+        {
+            slot = _slots.Count;
+            _slots.Add(connection);
+            _generations.Add(0);
+        }
+
+        var token = ((ulong)_generations[slot] << 32) | (uint)slot;
+        Epoll.Add(_epoll, fd, events, token);
+        return token;
+    }
+
+    public void Modify(int fd, uint events, ulong token) => Epoll.Modify(_epoll, fd, events, token);
+
+    /// <summary>Stops watching a connection (before its socket is closed).</summary>
+    public void Unregister(int fd, ulong token)
+    {
+        Epoll.Remove(_epoll, fd);
+        var slot = (int)(uint)token;
+        _slots[slot] = null;
+        _free.Push(slot);
+    }
+
+    private void Run()
+    {
+        while (!_stopping)
+        {
+            var n = Epoll.Wait(_epoll, _events, TimeoutNs());
+
+            for (var i = 0; i < n; i++)
+            {
+                var token = Epoll.DataAt(_events, i);
+                if (token == WakeToken)
+                {
+                    RunPosted();
+                }
+                else
+                {
+                    var slot = (int)(uint)token;
+                    if (slot < _slots.Count && _slots[slot] is { } connection && _generations[slot] == (uint)(token >> 32))
+                    {
+                        connection.OnEvents(Epoll.EventsAt(_events, i));
+                    }
+                }
+
+                if (i % ScheduleEvery == ScheduleEvery - 1)
+                {
+                    SendDue();
+                }
+            }
+
+            SendDue();
+        }
+
+        // Whatever is still open ends with the loop.
+        foreach (var connection in _slots.ToArray())
+        {
+            connection?.Abort(null);
+        }
+
+        _schedulerDone?.TrySetResult();
+    }
+
+    private long TimeoutNs()
+    {
+        if (_scheduler is not { } scheduler)
+        {
+            return -1;
+        }
+
+        var remaining = scheduler.NextDue - Stopwatch.GetTimestamp();
+        return remaining <= 0 ? 0 : (long)(remaining * (1_000_000_000.0 / Stopwatch.Frequency));
+    }
+
+    private void RunPosted()
+    {
+        Epoll.DrainSignal(_wakeFd);
+        Volatile.Write(ref _wakeRequested, 0);
+        while (_posted.TryDequeue(out var action))
+        {
+            action();
+        }
+    }
+
+    private void SendDue()
+    {
+        if (_scheduler is not { } scheduler)
+        {
+            return;
+        }
+
+        try
+        {
+            scheduler.SendDue();
+            if (scheduler.Done)
+            {
+                _scheduler = null;
+                _schedulerDone!.TrySetResult();
+            }
+        }
+        catch (Exception ex)
+        {
+            _scheduler = null;
+            _schedulerDone!.TrySetException(ex);
+        }
+    }
+
+    public void Dispose()
+    {
+        _stopping = true;
+        Epoll.Signal(_wakeFd);
+        if (_thread.IsAlive && !_thread.Join(TimeSpan.FromSeconds(10)))
+        {
+            return;
+        }
+
+        Epoll.Close(_wakeFd);
+        Epoll.Close(_epoll);
+    }
+}
