@@ -23,7 +23,8 @@ out=$(mktemp -d)
 taskset -c 0 dotnet "$server_dll" serve --urls "http://127.0.0.1:$port" \
   --ScaleChat:Limits:MessagesPerSecond=100000 --ScaleChat:Limits:Burst=100000 >"$out/server.log" 2>&1 &
 server=$!
-trap 'kill "$server" 2>/dev/null || true; rm -rf "$out"' EXIT
+# Wait for the server to end: the next run binds the same port.
+trap 'kill "$server" 2>/dev/null && wait "$server" 2>/dev/null; rm -rf "$out"' EXIT
 for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break; sleep 0.2; done
 
 cpu_of() { awk '{print $14 + $15}' "/proc/$1/stat"; }
@@ -41,7 +42,9 @@ case $gen in
 esac
 /usr/bin/time -f "%U %S" -o "$out/time" taskset -c 1 "${cmd[@]}" >"$out/gen.log" 2>&1 || true
 server_after=$(cpu_of "$server")
-read -r user sys <"$out/time"
+# A failed generator makes time(1) write "Command exited with non-zero status N" first.
+grep -q "non-zero status" "$out/time" && { echo "the generator failed: $(head -1 "$out/time")"; tail -5 "$out/gen.log"; }
+read -r user sys < <(tail -1 "$out/time")
 deliveries=$(( rate * clients * (warmup + duration) ))
 if [ "$gen" = gogen ]; then
   summary=$(tail -1 "$out/gen.log")
