@@ -201,6 +201,27 @@ public sealed class LeanConnectionTests
         Assert.InRange(sent, 1, 10_000);
     }
 
+    [Fact]
+    public async Task TheLoopRunsWhatIsPostedInOrderAndNothingOnceDisposed()
+    {
+        var loop = EventLoop.Start();
+        var ran = new List<int>();
+        var done = new TaskCompletionSource();
+        for (var i = 0; i < 100; i++)
+        {
+            var n = i;
+            loop.Post(() => ran.Add(n));
+        }
+
+        loop.Post(done.SetResult);
+        await done.Task.WaitAsync(Timeout);
+        loop.Dispose();
+        loop.Post(() => ran.Add(-1));
+        loop.Dispose();
+
+        Assert.Equal(Enumerable.Range(0, 100), ran);
+    }
+
     private static TcpListener Listen(out string url)
     {
         var listener = new TcpListener(IPAddress.Loopback, 0);

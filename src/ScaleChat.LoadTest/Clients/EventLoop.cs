@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using ScaleChat.LoadTest.Running;
 
 namespace ScaleChat.LoadTest.Clients;
 
@@ -31,7 +30,8 @@ internal sealed class EventLoop : IDisposable
     private readonly byte[] _events = new byte[MaxEvents * Epoll.EventSize];
     private int _wakeRequested;
     private volatile bool _stopping;
-    private Scheduler? _scheduler;
+    private bool _closed;
+    private ITimedWork? _scheduler;
     private TaskCompletionSource? _schedulerDone;
     private byte[] _scratch = new byte[4096];
 
@@ -42,9 +42,6 @@ internal sealed class EventLoop : IDisposable
         Epoll.Add(_epoll, _wakeFd, Epoll.In, WakeToken);
         _thread = new Thread(Run) { IsBackground = true, Name = "load event loop" };
     }
-
-    /// <summary>Whether this platform has one (Linux); elsewhere the lean path falls back to the full one.</summary>
-    public static bool Supported => OperatingSystem.IsLinux();
 
     public static EventLoop Start()
     {
@@ -59,18 +56,28 @@ internal sealed class EventLoop : IDisposable
     /// <summary>Runs <paramref name="action"/> on the loop's thread, after what was posted before it.</summary>
     public void Post(Action action)
     {
-        _posted.Enqueue(action);
-        if (Interlocked.Exchange(ref _wakeRequested, 1) == 0)
+        // Under the lock so that no post signals a descriptor that Dispose has closed (its number
+        // may already name another file); posts are few (connects, hellos, closes), reads take none.
+        lock (_posted)
         {
-            Epoll.Signal(_wakeFd);
+            if (_closed)
+            {
+                return;
+            }
+
+            _posted.Enqueue(action);
+            if (Interlocked.Exchange(ref _wakeRequested, 1) == 0)
+            {
+                Epoll.Signal(_wakeFd);
+            }
         }
     }
 
     /// <summary>
-    /// Sends the scheduler's messages from the loop's thread until all are sent or
-    /// <paramref name="stop"/> is set.
+    /// Runs <paramref name="scheduler"/>'s work on the loop's thread, each piece when it is due,
+    /// until all is done or <paramref name="stop"/> is set.
     /// </summary>
-    public Task RunSchedulerAsync(Scheduler scheduler, CancellationToken stop)
+    public Task RunSchedulerAsync(ITimedWork scheduler, CancellationToken stop)
     {
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         Post(() => (_scheduler, _schedulerDone) = (scheduler, done));
@@ -216,14 +223,27 @@ internal sealed class EventLoop : IDisposable
 
     public void Dispose()
     {
-        _stopping = true;
-        Epoll.Signal(_wakeFd);
+        lock (_posted)
+        {
+            if (_closed)
+            {
+                return;
+            }
+
+            _stopping = true;
+            Epoll.Signal(_wakeFd);
+        }
+
         if (_thread.IsAlive && !_thread.Join(TimeSpan.FromSeconds(10)))
         {
             return;
         }
 
-        Epoll.Close(_wakeFd);
-        Epoll.Close(_epoll);
+        lock (_posted)
+        {
+            _closed = true;
+            Epoll.Close(_wakeFd);
+            Epoll.Close(_epoll);
+        }
     }
 }

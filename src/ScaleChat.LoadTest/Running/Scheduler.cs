@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using ScaleChat.LoadTest.Clients;
 using ScaleChat.LoadTest.Measurement;
 
 namespace ScaleChat.LoadTest.Running;
@@ -8,7 +9,7 @@ namespace ScaleChat.LoadTest.Running;
 /// one thread: the event loop's, when the lean clients have one, or a dedicated one. How late it
 /// runs behind the schedule is the generator's own health, recorded apart from the server's latency.
 /// </summary>
-internal sealed class Scheduler(long total, Func<long, long> dueTicks, Action<long> send)
+internal sealed class Scheduler(long total, Func<long, long> dueTicks, Action<long> send) : ITimedWork
 {
     private static readonly long SleepThreshold = Stopwatch.Frequency * 3 / 2000;
     private static readonly long SpinThreshold = Stopwatch.Frequency / 20_000;

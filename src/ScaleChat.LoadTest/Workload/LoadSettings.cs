@@ -50,8 +50,8 @@ public sealed record LoadSettings
     /// <summary>How the simulated clients read: lean (the default) or the full WebSocket client, for checks and wss://.</summary>
     public ReceivePath Receive { get; init; }
 
-    /// <summary>Whether the lean path runs: asked for, ws://, and a system with an event loop (Linux).</summary>
-    internal bool UsesLeanPath => Receive == ReceivePath.Lean && Url.Scheme == "ws" && ScaleChat.LoadTest.Clients.EventLoop.Supported;
+    /// <summary>Whether the lean path runs: asked for, ws://, and Linux (its event loop is built on epoll).</summary>
+    internal bool UsesLeanPath => Receive == ReceivePath.Lean && Url.Scheme == "ws" && OperatingSystem.IsLinux();
 
     /// <summary>Thresholds that decide the exit code, e.g. <c>p99&lt;50ms,loss=0</c>.</summary>
     public string? Slo { get; init; }
