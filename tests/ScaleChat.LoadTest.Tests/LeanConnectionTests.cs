@@ -85,11 +85,8 @@ public sealed class LeanConnectionTests
     [Fact]
     public async Task ASendTheSocketCannotTakeWaitsAndGoesOutWhenThePeerReads()
     {
-        using var listener = Listen(out var url);
-        var accepting = AcceptUpgradeAsync(listener);
-        using var loop = EventLoop.Start();
-        var client = await ConnectAsync(url, loop);
-        using var peer = await accepting.WaitAsync(Timeout);
+        using var pair = await UpgradedPair.OpenAsync();
+        var (client, peer) = (pair.Client, pair.Peer);
         _ = client.ReceiveLoopAsync((_, _, _) => { });
         var payloads = Enumerable.Range(0, 3).Select(i => Encoding.ASCII.GetBytes(new string((char)('a' + i), 2_000_000))).ToList();
 
@@ -140,11 +137,8 @@ public sealed class LeanConnectionTests
     [Fact]
     public async Task ACloseThePeerNeverAnswersIsAbortedAfterItsTimeout()
     {
-        using var listener = Listen(out var url);
-        var accepting = AcceptUpgradeAsync(listener);
-        using var loop = EventLoop.Start();
-        var client = await ConnectAsync(url, loop);
-        using var peer = await accepting.WaitAsync(Timeout);
+        using var pair = await UpgradedPair.OpenAsync();
+        var (client, peer) = (pair.Client, pair.Peer);
         var receiving = client.ReceiveLoopAsync((_, _, _) => { });
 
         await client.CloseAsync(TimeSpan.FromMilliseconds(200)).WaitAsync(Timeout);
@@ -158,13 +152,11 @@ public sealed class LeanConnectionTests
     [Fact]
     public async Task APeerThatDropsTheConnectionEndsTheReceiveLoop()
     {
-        using var listener = Listen(out var url);
-        var accepting = AcceptUpgradeAsync(listener);
-        using var loop = EventLoop.Start();
-        var client = await ConnectAsync(url, loop);
+        using var pair = await UpgradedPair.OpenAsync();
+        var client = pair.Client;
         var receiving = client.ReceiveLoopAsync((_, _, _) => { });
 
-        (await accepting.WaitAsync(Timeout)).Dispose();
+        pair.Peer.Dispose();
 
         await receiving.WaitAsync(Timeout);
         Assert.Null(client.CloseStatus);
@@ -220,6 +212,62 @@ public sealed class LeanConnectionTests
         loop.Dispose();
 
         Assert.Equal(Enumerable.Range(0, 100), ran);
+    }
+
+    [Fact]
+    public async Task AStoppedLoopRefusesNewWorkAtOnce()
+    {
+        using var listener = Listen(out var url);
+        var loop = EventLoop.Start();
+        loop.Dispose();
+
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => ConnectAsync(url, loop));
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => loop.RunSchedulerAsync(new ScaleChat.LoadTest.Running.Scheduler(1, _ => 0, _ => { }), CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task StoppingTheLoopEndsItsOpenConnections()
+    {
+        using var pair = await UpgradedPair.OpenAsync();
+        var receiving = pair.Client.ReceiveLoopAsync((_, _, _) => { });
+
+        pair.Loop.Dispose();
+
+        await receiving.WaitAsync(Timeout);
+        await DrainUntilClosedAsync(pair.Peer).WaitAsync(Timeout);
+    }
+
+    /// <summary>A lean client on a loop of its own, upgraded by a peer socket the test drives.</summary>
+    private sealed class UpgradedPair : IDisposable
+    {
+        private readonly TcpListener _listener;
+
+        private UpgradedPair(TcpListener listener, EventLoop loop, LoadClient client, Socket peer)
+        {
+            (_listener, Loop, Client, Peer) = (listener, loop, client, peer);
+        }
+
+        public EventLoop Loop { get; }
+
+        public LoadClient Client { get; }
+
+        public Socket Peer { get; }
+
+        public static async Task<UpgradedPair> OpenAsync()
+        {
+            var listener = Listen(out var url);
+            var accepting = AcceptUpgradeAsync(listener);
+            var loop = EventLoop.Start();
+            var client = await ConnectAsync(url, loop);
+            return new UpgradedPair(listener, loop, client, await accepting.WaitAsync(Timeout));
+        }
+
+        public void Dispose()
+        {
+            Peer.Dispose();
+            Loop.Dispose();
+            _listener.Stop();
+        }
     }
 
     private static TcpListener Listen(out string url)

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
 
 namespace ScaleChat.LoadTest.Clients;
@@ -7,8 +6,8 @@ namespace ScaleChat.LoadTest.Clients;
 /// One thread that runs every lean connection of the process (Linux): epoll, level-triggered,
 /// tells it which sockets are ready; it reads each ready socket once into that connection's buffer
 /// and parses what came; sends go straight to the socket from this thread. The scheduler runs here
-/// too, between passes and every few sockets within one, so a message is sent on time without a
-/// second thread competing for the core. What the runtime's sockets add per read (an epoll thread,
+/// too, between passes and every few sockets within one, so it needs no thread of its own to
+/// compete with the receive path for the core. What the runtime's sockets add per read (an epoll thread,
 /// a thread-pool hop, a second read that finds nothing) is what this saves.
 /// </summary>
 internal sealed class EventLoop : IDisposable
@@ -23,13 +22,15 @@ internal sealed class EventLoop : IDisposable
     private readonly int _epoll;
     private readonly int _wakeFd;
     private readonly Thread _thread;
-    private readonly ConcurrentQueue<Action> _posted = new();
+    private readonly Queue<Action> _posted = new();
     private readonly List<LeanConnection?> _slots = [];
     private readonly List<uint> _generations = [];
     private readonly Stack<int> _free = new();
     private readonly byte[] _events = new byte[MaxEvents * Epoll.EventSize];
-    private int _wakeRequested;
     private volatile bool _stopping;
+
+    // Under the lock of _posted: a wake is signalled and not yet taken; the loop takes no more posts.
+    private bool _wakeRequested;
     private bool _closed;
     private ITimedWork? _scheduler;
     private TaskCompletionSource? _schedulerDone;
@@ -53,23 +54,29 @@ internal sealed class EventLoop : IDisposable
     /// <summary>True on the loop's own thread.</summary>
     public bool IsCurrent => Thread.CurrentThread == _thread;
 
-    /// <summary>Runs <paramref name="action"/> on the loop's thread, after what was posted before it.</summary>
-    public void Post(Action action)
+    /// <summary>
+    /// Runs <paramref name="action"/> on the loop's thread, after what was posted before it; false
+    /// when the loop has stopped and will run nothing more.
+    /// </summary>
+    public bool Post(Action action)
     {
-        // Under the lock so that no post signals a descriptor that Dispose has closed (its number
-        // may already name another file); posts are few (connects, hellos, closes), reads take none.
+        // Posts are few (connects, hellos, closes; reads take none), so one lock keeps it simple,
+        // and no post signals a descriptor that Dispose has closed (its number may name another file).
         lock (_posted)
         {
             if (_closed)
             {
-                return;
+                return false;
             }
 
             _posted.Enqueue(action);
-            if (Interlocked.Exchange(ref _wakeRequested, 1) == 0)
+            if (!_wakeRequested)
             {
+                _wakeRequested = true;
                 Epoll.Signal(_wakeFd);
             }
+
+            return true;
         }
     }
 
@@ -80,8 +87,12 @@ internal sealed class EventLoop : IDisposable
     public Task RunSchedulerAsync(ITimedWork scheduler, CancellationToken stop)
     {
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        Post(() => (_scheduler, _schedulerDone) = (scheduler, done));
-        var registration = stop.Register(() => Post(() =>
+        if (!Post(() => (_scheduler, _schedulerDone) = (scheduler, done)))
+        {
+            throw new ObjectDisposedException(nameof(EventLoop));
+        }
+
+        var registration = stop.Register(() => _ = Post(() =>
         {
             if (_scheduler == scheduler)
             {
@@ -168,7 +179,14 @@ internal sealed class EventLoop : IDisposable
             SendDue();
         }
 
-        // Whatever is still open ends with the loop.
+        // Take no more posts, run those already taken (a connect among them registers its
+        // connection), then end whatever is still open: no connection is left waiting on the loop.
+        lock (_posted)
+        {
+            _closed = true;
+        }
+
+        RunPosted();
         foreach (var connection in _slots.ToArray())
         {
             connection?.Abort(null);
@@ -191,9 +209,18 @@ internal sealed class EventLoop : IDisposable
     private void RunPosted()
     {
         Epoll.DrainSignal(_wakeFd);
-        Volatile.Write(ref _wakeRequested, 0);
-        while (_posted.TryDequeue(out var action))
+        while (true)
         {
+            Action action;
+            lock (_posted)
+            {
+                if (!_posted.TryDequeue(out action!))
+                {
+                    _wakeRequested = false;
+                    return;
+                }
+            }
+
             action();
         }
     }
@@ -225,7 +252,7 @@ internal sealed class EventLoop : IDisposable
     {
         lock (_posted)
         {
-            if (_closed)
+            if (_stopping)
             {
                 return;
             }
@@ -234,14 +261,9 @@ internal sealed class EventLoop : IDisposable
             Epoll.Signal(_wakeFd);
         }
 
-        if (_thread.IsAlive && !_thread.Join(TimeSpan.FromSeconds(10)))
+        // The loop closes itself to posts before it ends, so nothing signals the descriptors now.
+        if (_thread.Join(TimeSpan.FromSeconds(10)))
         {
-            return;
-        }
-
-        lock (_posted)
-        {
-            _closed = true;
             Epoll.Close(_wakeFd);
             Epoll.Close(_epoll);
         }

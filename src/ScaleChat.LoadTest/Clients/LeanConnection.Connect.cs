@@ -37,7 +37,12 @@ internal sealed partial class LeanConnection
             + $"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n"
             + (legacy ? "" : $"Sec-WebSocket-Protocol: {ProtocolConstants.SubprotocolV1}\r\n") + "\r\n";
         var connection = new LeanConnection(loop, socket, target, legacy, key, Encoding.ASCII.GetBytes(request));
-        connection.OnLoop(static c => c.StartConnect());
+        if (!connection.OnLoop(static c => c.StartConnect()))
+        {
+            socket.Dispose();
+            throw new ObjectDisposedException(nameof(EventLoop));
+        }
+
         await using (cancellationToken.Register(() => connection.OnLoop(c =>
         {
             if (c._state < State.Ready)

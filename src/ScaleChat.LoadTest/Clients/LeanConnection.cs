@@ -95,16 +95,18 @@ internal sealed partial class LeanConnection : ILoadConnection
                 case State.Upgrading:
                     ReadUpgrade();
                     break;
-                case State.Ready when (events & (Epoll.Err | Epoll.Hup)) != 0:
-                    Abort(null);
-                    break;
-                case State.Open or State.Closing:
+                default:
                     if ((events & Epoll.Out) != 0)
                     {
                         Flush();
                     }
 
-                    if ((events & ~Epoll.Out) != 0 && _state != State.Ended)
+                    // Before the receive loop starts nothing is read: an error or hang-up ends it.
+                    if ((events & ~Epoll.Out) != 0 && _state is State.Ready)
+                    {
+                        Abort(null);
+                    }
+                    else if ((events & ~Epoll.Out) != 0 && _state is State.Open or State.Closing)
                     {
                         Read();
                     }
@@ -152,8 +154,11 @@ internal sealed partial class LeanConnection : ILoadConnection
         }
     }
 
-    /// <summary>Runs <paramref name="action"/> on the loop's thread; a failure ends this connection only.</summary>
-    private void OnLoop(Action<LeanConnection> action) => _loop.Post(() =>
+    /// <summary>
+    /// Runs <paramref name="action"/> on the loop's thread; a failure ends this connection only.
+    /// False when the loop has stopped (and has ended this connection if it had started it).
+    /// </summary>
+    private bool OnLoop(Action<LeanConnection> action) => _loop.Post(() =>
     {
         try
         {
