@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Diagnostics;
 using System.Net.WebSockets;
 using System.Reflection;
@@ -31,7 +32,6 @@ public class FanOutMetricsBenchmarks
 {
     private static readonly FieldInfo QueueField = typeof(Connection).GetField("_queue", BindingFlags.NonPublic | BindingFlags.Instance)!;
 
-    private readonly byte[][] _batch = new byte[256][];
     private WebApplication _app = null!;
     private ChatHub _hub = null!;
     private SendQueue[] _queues = [];
@@ -139,10 +139,10 @@ public class FanOutMetricsBenchmarks
     {
         for (var i = 0; i < _queues.Length; i++)
         {
-            var count = _queues[i].DequeueBatch(_batch, int.MaxValue);
-            if (count > 0)
+            if (_queues[i].DequeueBatch(int.MaxValue, 0, out var count, out var length) is { } buffer)
             {
-                _connections[i].CountSent(count, _batch[0].Length);
+                _connections[i].CountSent(count, length);
+                ArrayPool<byte>.Shared.Return(buffer);
             }
         }
     }

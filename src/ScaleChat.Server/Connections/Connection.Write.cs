@@ -6,12 +6,11 @@ namespace ScaleChat.Server.Connections;
 
 internal sealed partial class Connection
 {
-    private const int MaxFramesPerBatch = 256;
-
     /// <summary>
     /// The only code that writes to the socket. Version-1 clients get everything queued since the
     /// last write in one frame (objects separated by '\n') and one flush; legacy clients read one
-    /// object per frame. Buffers are rented per batch, so an idle connection holds none.
+    /// object per frame. The queue copies a batch straight into a buffer rented for that write, with
+    /// room for the frame's header in front; an idle connection holds none.
     /// </summary>
     private async Task WriteLoopAsync()
     {
@@ -19,18 +18,18 @@ internal sealed partial class Connection
         {
             while (await _queue.WaitToReadAsync())
             {
-                var frames = ArrayPool<byte[]>.Shared.Rent(MaxFramesPerBatch);
-                try
+                var maxBytes = IsLegacy ? 0 : _options.MaxBatchBytes;
+                while (_queue.DequeueBatch(maxBytes, ITextFrameSink.HeaderRoom, out var objects, out var length) is { } buffer)
                 {
-                    int count;
-                    while ((count = _queue.DequeueBatch(frames, IsLegacy ? 0 : _options.MaxBatchBytes)) > 0)
+                    try
                     {
-                        await SendBatchAsync(frames, count);
+                        await SendFrameAsync(buffer, length);
+                        CountSent(objects, length);
                     }
-                }
-                finally
-                {
-                    ArrayPool<byte[]>.Shared.Return(frames, clearArray: true);
+                    finally
+                    {
+                        ArrayPool<byte>.Shared.Return(buffer);
+                    }
                 }
             }
 
@@ -64,66 +63,21 @@ internal sealed partial class Connection
         _traffic.BytesOut += bytes;
     }
 
-    private async ValueTask SendBatchAsync(byte[][] frames, int count)
+    /// <summary>Sends one text frame whose payload is <paramref name="buffer"/>'s bytes after its header room.</summary>
+    private ValueTask SendFrameAsync(byte[] buffer, int length)
     {
-        var length = count - 1;
-        for (var i = 0; i < count; i++)
+        if (_sink is null)
         {
-            length += frames[i].Length;
+            // Accepted by the HTTP pipeline: the WebSocket's own send path.
+            return _socket.SendAsync(buffer.AsMemory(ITextFrameSink.HeaderRoom, length), WebSocketMessageType.Text, endOfMessage: true, CancellationToken.None);
         }
 
-        if (_sink is not null)
+        // The WebSocket may have sent its own close (a protocol error it refused): nothing after it.
+        if (_socket.State is not (WebSocketState.Open or WebSocketState.CloseReceived))
         {
-            // The WebSocket may have sent its own close (a protocol error it refused): nothing after it.
-            if (_socket.State is not (WebSocketState.Open or WebSocketState.CloseReceived))
-            {
-                throw new WebSocketException(WebSocketError.InvalidState);
-            }
-
-            await _sink.WriteTextFrameAsync(frames, count, length);
-        }
-        else if (count == 1)
-        {
-            await _socket.SendAsync(frames[0], WebSocketMessageType.Text, endOfMessage: true, CancellationToken.None);
-        }
-        else
-        {
-            await SendJoinedAsync(frames, count, length);
+            throw new WebSocketException(WebSocketError.InvalidState);
         }
 
-        CountSent(count, length);
-    }
-
-    /// <summary>The WebSocket's own send path, for connections accepted by the HTTP pipeline.</summary>
-    private async ValueTask SendJoinedAsync(byte[][] frames, int count, int length)
-    {
-        var buffer = ArrayPool<byte>.Shared.Rent(length);
-        try
-        {
-            JoinObjects(frames.AsSpan(0, count), buffer);
-            await _socket.SendAsync(buffer.AsMemory(0, length), WebSocketMessageType.Text, endOfMessage: true, CancellationToken.None);
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
-    }
-
-    /// <summary>Copies <paramref name="objects"/> into <paramref name="destination"/> joined by '\n'; returns the bytes written.</summary>
-    internal static int JoinObjects(ReadOnlySpan<byte[]> objects, Span<byte> destination)
-    {
-        var offset = 0;
-        for (var i = 0; i < objects.Length; i++)
-        {
-            if (i > 0)
-            {
-                destination[offset++] = ProtocolConstants.ObjectSeparator;
-            }
-
-            objects[i].CopyTo(destination[offset..]);
-            offset += objects[i].Length;
-        }
-
-        return offset;
+        return _sink.WriteTextFrameAsync(buffer, length);
     }
 }

@@ -143,7 +143,13 @@ internal sealed partial class Connection
     public async Task RunAsync(string? urlRoom)
     {
         Log.Opened(_logger, Id, IsLegacy ? "legacy" : "v1", urlRoom);
-        var writer = WriteLoopAsync();
+        Task writer;
+        using (ExecutionContext.SuppressFlow())
+        {
+            // The writer needs no context, and one it captured would be restored around every resume.
+            writer = WriteLoopAsync();
+        }
+
         try
         {
             if (IsLegacy)

@@ -6,12 +6,15 @@ namespace ScaleChat.Server.Connections;
 /// </summary>
 internal interface ITextFrameSink
 {
+    /// <summary>The most bytes a server frame's header takes: the room a payload leaves in front of it.</summary>
+    const int HeaderRoom = 10;
+
     /// <summary>
-    /// Writes one text frame whose payload is the first <paramref name="count"/> of
-    /// <paramref name="objects"/> joined by '\n' (<paramref name="payloadLength"/> bytes in all), and
-    /// flushes it. The objects are copied before it returns.
+    /// Writes one text frame whose payload is <paramref name="payloadLength"/> bytes of
+    /// <paramref name="buffer"/> after its first <see cref="HeaderRoom"/>, which the header goes into,
+    /// and flushes it. The buffer is the caller's again when the returned task completes.
     /// </summary>
-    ValueTask WriteTextFrameAsync(byte[][] objects, int count, int payloadLength);
+    ValueTask WriteTextFrameAsync(byte[] buffer, int payloadLength);
 
     /// <summary>
     /// Makes the connection's end a reset rather than a FIN, for a peer that did not finish the close

@@ -84,6 +84,8 @@ internal sealed class SendLoop : IDisposable
 
     private void Run()
     {
+        // Writers resumed here capture no context, so each resume is a plain call: they need none.
+        ExecutionContext.SuppressFlow();
         while (true)
         {
             lock (_gate)

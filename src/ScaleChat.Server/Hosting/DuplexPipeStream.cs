@@ -67,43 +67,13 @@ internal sealed class DuplexPipeStream(ConnectionContext connection) : Stream, I
     public override ValueTask WriteAsync(ReadOnlyMemory<byte> source, CancellationToken cancellationToken = default) => WriteWholeAsync(source);
 
     /// <summary>
-    /// Writes one text frame whose payload is <paramref name="objects"/> joined by '\n'. A server frame
-    /// is not masked, so the objects are copied once, behind a header of at most ten bytes.
+    /// Writes one text frame: a server frame is not masked, so its header goes into the room the
+    /// writer left in front of the payload, and the frame is written without another copy.
     /// </summary>
-    public ValueTask WriteTextFrameAsync(byte[][] objects, int count, int payloadLength)
+    public ValueTask WriteTextFrameAsync(byte[] buffer, int payloadLength)
     {
-        var frame = ArrayPool<byte>.Shared.Rent(payloadLength + MaxHeaderBytes);
-        ValueTask write;
-        try
-        {
-            var length = WriteTextFrame(frame, objects.AsSpan(0, count), payloadLength);
-            write = WriteWholeAsync(frame.AsMemory(0, length));
-        }
-        catch
-        {
-            ArrayPool<byte>.Shared.Return(frame);
-            throw;
-        }
-
-        if (write.IsCompletedSuccessfully)
-        {
-            ArrayPool<byte>.Shared.Return(frame);
-            return default;
-        }
-
-        return ReturnAfterAsync(write, frame);
-    }
-
-    private static async ValueTask ReturnAfterAsync(ValueTask write, byte[] frame)
-    {
-        try
-        {
-            await write;
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(frame);
-        }
+        var start = WriteTextFrameHeader(buffer, payloadLength);
+        return WriteWholeAsync(buffer.AsMemory(start, ITextFrameSink.HeaderRoom - start + payloadLength));
     }
 
     /// <summary>Writes <paramref name="bytes"/> whole under the write lock, which is released when the write completes.</summary>
@@ -202,32 +172,30 @@ internal sealed class DuplexPipeStream(ConnectionContext connection) : Stream, I
         }
     }
 
-    private const int MaxHeaderBytes = 10;
-
-    /// <summary>Writes the frame into <paramref name="frame"/> and returns its length.</summary>
-    private static int WriteTextFrame(byte[] frame, ReadOnlySpan<byte[]> objects, int payloadLength)
+    /// <summary>Writes a text frame's header just before the payload at <see cref="ITextFrameSink.HeaderRoom"/>; returns where it starts.</summary>
+    private static int WriteTextFrameHeader(byte[] buffer, int payloadLength)
     {
-        frame[0] = 0x81; // FIN, text
-        int offset;
+        int start;
         if (payloadLength < 126)
         {
-            frame[1] = (byte)payloadLength;
-            offset = 2;
+            start = ITextFrameSink.HeaderRoom - 2;
+            buffer[start + 1] = (byte)payloadLength;
         }
         else if (payloadLength <= ushort.MaxValue)
         {
-            frame[1] = 126;
-            BinaryPrimitives.WriteUInt16BigEndian(frame.AsSpan(2), (ushort)payloadLength);
-            offset = 4;
+            start = ITextFrameSink.HeaderRoom - 4;
+            buffer[start + 1] = 126;
+            BinaryPrimitives.WriteUInt16BigEndian(buffer.AsSpan(start + 2), (ushort)payloadLength);
         }
         else
         {
-            frame[1] = 127;
-            BinaryPrimitives.WriteUInt64BigEndian(frame.AsSpan(2), (ulong)payloadLength);
-            offset = MaxHeaderBytes;
+            start = 0;
+            buffer[1] = 127;
+            BinaryPrimitives.WriteUInt64BigEndian(buffer.AsSpan(2), (ulong)payloadLength);
         }
 
-        return offset + Connection.JoinObjects(objects, frame.AsSpan(offset));
+        buffer[start] = 0x81; // FIN, text
+        return start;
     }
 
     public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>

@@ -28,7 +28,7 @@ public sealed class DirectFrameTests
         await using var link = new Link();
         // Two objects joined by '\n' make up the payload (one empty object for length 0).
         byte[][] objects = length == 0 ? [[]] : [Encoding.UTF8.GetBytes(new string('a', length / 2)), Encoding.UTF8.GetBytes(new string('b', length - (length / 2) - 1))];
-        var write = link.Sink.WriteTextFrameAsync(objects, objects.Length, length); // a long frame waits for the reader
+        var write = link.Sink.WriteTextFrameAsync(Payload(objects), length); // a long frame waits for the reader
 
         var received = await link.ReceiveTextAsync();
         await write;
@@ -47,7 +47,7 @@ public sealed class DirectFrameTests
             for (var i = 0; i < Each; i++)
             {
                 var text = Encoding.UTF8.GetBytes($"direct {i} ");
-                await link.Sink.WriteTextFrameAsync([text, big], 2, text.Length + 1 + big.Length);
+                await link.Sink.WriteTextFrameAsync(Payload([text, big]), text.Length + 1 + big.Length);
             }
         });
         var own = Task.Run(async () =>
@@ -80,13 +80,13 @@ public sealed class DirectFrameTests
     {
         await using var link = new Link();
         var big = new byte[300_000];
-        var stuck = link.Sink.WriteTextFrameAsync([big], 1, big.Length).AsTask(); // more than the pipe holds; nobody reads
+        var stuck = link.Sink.WriteTextFrameAsync(Payload([big]), big.Length).AsTask(); // more than the pipe holds; nobody reads
         Assert.False(stuck.IsCompleted);
 
         link.Server.Abort();
 
         await Assert.ThrowsAsync<IOException>(() => stuck.WaitAsync(Timeout));
-        await Assert.ThrowsAsync<ObjectDisposedException>(() => link.Sink.WriteTextFrameAsync([[1]], 1, 1).AsTask());
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => link.Sink.WriteTextFrameAsync(Payload([[1]]), 1).AsTask());
     }
 
     [Fact(Timeout = 20_000)]
@@ -103,10 +103,10 @@ public sealed class DirectFrameTests
         Assert.All(await Task.WhenAll(waits).WaitAsync(Timeout), Assert.True);
 
         loops.Dispose();
-        var batch = new byte[8][];
         var later = queues.Select(q =>
         {
-            Assert.Equal(1, q.DequeueBatch(batch, 1024));
+            Assert.NotNull(q.DequeueBatch(1024, 0, out var objects, out _));
+            Assert.Equal(1, objects);
             return q.WaitToReadAsync().AsTask();
         }).ToArray();
         foreach (var queue in queues)
@@ -116,6 +116,10 @@ public sealed class DirectFrameTests
 
         Assert.All(await Task.WhenAll(later).WaitAsync(Timeout), Assert.False);
     }
+
+    /// <summary>A writer's buffer: <paramref name="objects"/> joined by '\n' after the header room.</summary>
+    private static byte[] Payload(byte[][] objects) =>
+        [.. new byte[ITextFrameSink.HeaderRoom], .. objects.SelectMany((o, i) => i == 0 ? o : [(byte)'\n', .. o])];
 
     /// <summary>A server-side <see cref="DuplexPipeStream"/> and WebSocket joined by pipes to a client WebSocket.</summary>
     private sealed class Link : IAsyncDisposable
