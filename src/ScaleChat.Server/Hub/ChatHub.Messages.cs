@@ -151,9 +151,9 @@ internal sealed partial class ChatHub
 
         var originHere = originNode == NodeId;
         byte[]? frame = null;
-        foreach (var member in local.Members)
+        foreach (var member in local.Watchers)
         {
-            if (member.Presence && !(originHere && member.Connection.Id == originConnection))
+            if (!(originHere && member.Connection.Id == originConnection))
             {
                 member.Connection.TryEnqueue(frame ??= ServerFrames.PresenceEvent(room, user, joined));
             }
@@ -166,7 +166,7 @@ internal sealed partial class ChatHub
     /// </summary>
     public void OnRoomReset(string room)
     {
-        foreach (var member in _rooms.Get(room)?.Members ?? [])
+        foreach (var member in _rooms.Get(room)?.Members ?? MemberList.Empty)
         {
             member.Connection.Close(CloseCodes.ServiceRestart, $"the history of room '{room}' was lost; join again");
         }
