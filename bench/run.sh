@@ -15,13 +15,14 @@
 #   alloc    allocations per delivery (BenchmarkDotNet, [MemoryDiagnoser]).
 #
 # Environment: SERVER_DLL (a scalechat.dll to measure instead of this tree's Release build), PASSES (2),
-# RATES ("50 100 400"), CEILING ("200 300 400 600 800 1000 1200 1600 2000"), WARMUP (5), DURATION (15),
+# RATES ("50 100 400"), CEILING ("200 300 400 600 800 1000 1200 1600 2000"), WARMUP (20: on a saturated core
+# the JIT takes seconds to compile the hot path fully, and a run should measure the steady state), DURATION (15),
 # IDLE ("10000 19500"), PORT (18600), OUT (the results file). Needs golang-go and golang-github-gorilla-websocket-dev.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 steps=${STEPS:-fanout ceiling idle connect alloc}
 passes=${PASSES:-2} rates=${RATES:-50 100 400} ceiling=${CEILING:-200 300 400 600 800 1000 1200 1600 2000}
-warmup=${WARMUP:-5} duration=${DURATION:-15} idle_counts=${IDLE:-10000 19500} port=${PORT:-18600}
+warmup=${WARMUP:-20} duration=${DURATION:-15} idle_counts=${IDLE:-10000 19500} port=${PORT:-18600}
 work=$(mktemp -d)
 server=""
 cleanup() { if [ -n "$server" ]; then kill "$server" 2>/dev/null || true; fi; rm -rf "$work"; }

@@ -39,7 +39,7 @@ internal sealed class MemberList
         if (chunks.Length * ChunkSize > 4 * (Length + ChunkSize))
         {
             // Leaves have left mostly empty chunks behind: pack them, so the list of chunks stays short.
-            chunks = Pack();
+            return new MemberList(Pack(), Length).Add(member);
         }
 
         return new MemberList([.. chunks, [member]], Length + 1);
