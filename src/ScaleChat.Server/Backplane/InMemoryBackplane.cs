@@ -231,15 +231,12 @@ public sealed class InMemoryBackplane : IBackplane, IRoomStreams, IPresence, IUs
                     continue;
                 }
 
-                if (!stream.Present.TryGetValue(user, out var nodes))
+                // An array per user, not a list: one node is the usual case, and there is one per user in every room.
+                var nodes = stream.Present.GetValueOrDefault(user, []);
+                if (Array.IndexOf(nodes, this) < 0)
                 {
-                    stream.Present[user] = nodes = [];
-                }
-
-                if (!nodes.Contains(this))
-                {
-                    nodes.Add(this);
-                    if (nodes.Count == 1)
+                    stream.Present[user] = [.. nodes, this];
+                    if (nodes.Length == 0)
                     {
                         // The user's first node in the cluster: a join, to every subscribed node.
                         DeliverPresence(stream, room, user, joined: true, connectionId);
@@ -261,11 +258,18 @@ public sealed class InMemoryBackplane : IBackplane, IRoomStreams, IPresence, IUs
 
         lock (stream)
         {
-            if (stream.Present.TryGetValue(user, out var nodes) && nodes.Remove(this) && nodes.Count == 0)
+            if (stream.Present.TryGetValue(user, out var nodes) && Array.IndexOf(nodes, this) is var index and >= 0)
             {
-                // The user's last node: a leave, before the room may be forgotten.
-                stream.Present.Remove(user);
-                DeliverPresence(stream, room, user, joined: false, connectionId);
+                if (nodes.Length > 1)
+                {
+                    stream.Present[user] = [.. nodes.AsSpan(0, index), .. nodes.AsSpan(index + 1)];
+                }
+                else
+                {
+                    // The user's last node: a leave, before the room may be forgotten.
+                    stream.Present.Remove(user);
+                    DeliverPresence(stream, room, user, joined: false, connectionId);
+                }
             }
 
             _store.ForgetIfIdle(room, stream);

@@ -139,7 +139,7 @@ public sealed class InMemoryBackplaneStore(int historySize, long historyBudgetBy
         public string Epoch { get; } = Guid.NewGuid().ToString("N")[..12];
 
         /// <summary>The users present in the room (presence), each with the nodes it is present on.</summary>
-        public Dictionary<string, List<InMemoryBackplane>> Present { get; } = new(StringComparer.Ordinal);
+        public Dictionary<string, InMemoryBackplane[]> Present { get; } = new(StringComparer.Ordinal);
 
         /// <summary>
         /// The nodes subscribed, each with its count of subscriptions: a node subscribes at a room's

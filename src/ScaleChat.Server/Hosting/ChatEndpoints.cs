@@ -80,14 +80,14 @@ internal static class ChatEndpoints
     /// <summary>Runs an accepted WebSocket as a chat connection until it closes (both ways of accepting end here).</summary>
     /// <param name="identity">The identity of a token that came with the upgrade (token mode), or null.</param>
     /// <param name="sink">Where the writer loop writes whole frames itself (the lean path), or null for the WebSocket's send path.</param>
-    public static async Task RunConnectionAsync(WebSocket socket, bool v1, string? room, TokenIdentity? identity, IServiceProvider services, ITextFrameSink? sink = null)
+    public static Task RunConnectionAsync(WebSocket socket, bool v1, string? room, TokenIdentity? identity, IServiceProvider services, ITextFrameSink? sink = null)
     {
         var hub = services.GetRequiredService<ChatHub>();
         var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger<Connection>();
         var sendLoop = services.GetRequiredService<SendLoops>().Next();
         var connection = new Connection(socket, legacy: !v1, hub, hub.Metrics, hub.Options, hub.Time, logger, sendLoop, sink) { UpgradeIdentity = identity };
         hub.Register(connection);
-        await connection.RunAsync(room);
+        return connection.RunAsync(room); // not awaited here: no state of this method lives as long as the connection
     }
 
     private static Task RefuseAsync(HttpContext context, ChatHub hub, int status, string reason, string message)

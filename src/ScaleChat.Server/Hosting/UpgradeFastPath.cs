@@ -31,14 +31,20 @@ internal sealed class UpgradeFastPath(ConnectionDelegate next, IServiceProvider 
 
     private HashSet<int>? _portsNotServed;
 
-    public async Task OnConnectionAsync(ConnectionContext context)
+    /// <summary>
+    /// Kestrel keeps this task, and the state of whatever it awaits, for the connection's whole life:
+    /// the handshake's state (the head, the parsed request, its strings) is let go once it is done.
+    /// </summary>
+    public async Task OnConnectionAsync(ConnectionContext context) => await await AcceptAsync(context);
+
+    /// <summary>Serves the handshake; returns the rest of the connection's life (ours, or the HTTP pipeline's).</summary>
+    private async Task<Task> AcceptAsync(ConnectionContext context)
     {
         if (context.LocalEndPoint is IPEndPoint local && PortsNotServed().Contains(local.Port))
         {
             // An https:// endpoint: TLS comes after this middleware, so what arrives here is encrypted, and
             // a request in clear text must not be served on it either. Or the admin listener: no chat there.
-            await next(context);
-            return;
+            return next(context);
         }
 
         var options = services.GetRequiredService<ChatServerOptions>();
@@ -71,7 +77,7 @@ internal sealed class UpgradeFastPath(ConnectionDelegate next, IServiceProvider 
             input.AdvanceTo(buffer.End);
             services.GetRequiredService<ChatHub>().Metrics.ConnectionRefused("handshake_timeout");
             context.Abort(new ConnectionAbortedException("no request head within the handshake timeout"));
-            return;
+            return Task.CompletedTask;
         }
 
         // Only a small, plain head is served here; anything larger or with many headers goes to the
@@ -82,10 +88,10 @@ internal sealed class UpgradeFastPath(ConnectionDelegate next, IServiceProvider 
             || (verdict = await services.GetRequiredService<UpgradePolicy>().CheckAsync(lean.Request)).Refusal is not null || !limiter.TryAcquire())
         {
             input.AdvanceTo(buffer.Start); // consume nothing: the HTTP pipeline reads the same bytes
-            await next(context);
-            return;
+            return next(context);
         }
 
+        Task run;
         try
         {
             input.AdvanceTo(buffer.GetPosition(headLength));
@@ -98,7 +104,22 @@ internal sealed class UpgradeFastPath(ConnectionDelegate next, IServiceProvider 
                 KeepAliveInterval = ChatEndpoints.KeepAliveInterval,
                 KeepAliveTimeout = ChatEndpoints.KeepAliveTimeout,
             });
-            await ChatEndpoints.RunConnectionAsync(socket, lean.Request.V1, lean.Request.Room, verdict.Identity, services, stream);
+            run = ChatEndpoints.RunConnectionAsync(socket, lean.Request.V1, lean.Request.Room, verdict.Identity, services, stream);
+        }
+        catch
+        {
+            limiter.Release();
+            throw;
+        }
+
+        return ReleaseAfterAsync(run, limiter);
+    }
+
+    private static async Task ReleaseAfterAsync(Task run, ConnectionLimiter limiter)
+    {
+        try
+        {
+            await run;
         }
         finally
         {
