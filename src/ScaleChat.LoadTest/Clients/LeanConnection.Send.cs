@@ -1,10 +1,14 @@
 using System.Buffers.Binary;
 using System.Net.Sockets;
+using ScaleChat.Protocol.Frames;
 
 namespace ScaleChat.LoadTest.Clients;
 
 internal sealed partial class LeanConnection
 {
+    // The most a client frame adds to its payload: the longest header and the mask key.
+    private const int MaxFrameOverhead = WebSocketFrameHeader.MaxLength + 4;
+
     // What the socket has not taken yet, in order; while it is not empty, later frames queue behind it.
     private byte[]? _pending;
     private int _pendingLength;
@@ -59,12 +63,12 @@ internal sealed partial class LeanConnection
         _closeSent = opcode == OpClose;
         if (_pendingLength > 0)
         {
-            EnsureCapacity(ref _pending, _pendingLength, _pendingLength + payload.Length + 14);
+            EnsureCapacity(ref _pending, _pendingLength, _pendingLength + payload.Length + MaxFrameOverhead);
             _pendingLength += WriteFrame(_pending.AsSpan(_pendingLength), opcode, payload, Random.Shared.Next());
             return;
         }
 
-        var frame = _loop.Scratch(payload.Length + 14);
+        var frame = _loop.Scratch(payload.Length + MaxFrameOverhead);
         var length = WriteFrame(frame, opcode, payload, Random.Shared.Next());
         if (!TrySend(frame[..length], out var sent))
         {
@@ -116,26 +120,7 @@ internal sealed partial class LeanConnection
     /// <summary>Writes one final, masked client frame into <paramref name="destination"/>; returns its length.</summary>
     internal static int WriteFrame(Span<byte> destination, byte opcode, ReadOnlySpan<byte> payload, int mask)
     {
-        destination[0] = (byte)(0x80 | opcode);
-        int header;
-        if (payload.Length < 126)
-        {
-            destination[1] = (byte)(0x80 | payload.Length);
-            header = 2;
-        }
-        else if (payload.Length <= ushort.MaxValue)
-        {
-            destination[1] = 0x80 | 126;
-            BinaryPrimitives.WriteUInt16BigEndian(destination[2..], (ushort)payload.Length);
-            header = 4;
-        }
-        else
-        {
-            destination[1] = 0x80 | 127;
-            BinaryPrimitives.WriteUInt64BigEndian(destination[2..], (ulong)payload.Length);
-            header = 10;
-        }
-
+        var header = WebSocketFrameHeader.Write(destination, opcode, payload.Length, masked: true);
         BinaryPrimitives.WriteInt32LittleEndian(destination[header..], mask);
         var key = destination.Slice(header, 4);
         var body = destination.Slice(header + 4, payload.Length);

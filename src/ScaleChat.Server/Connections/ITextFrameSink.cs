@@ -1,3 +1,5 @@
+using ScaleChat.Protocol.Frames;
+
 namespace ScaleChat.Server.Connections;
 
 /// <summary>
@@ -7,7 +9,7 @@ namespace ScaleChat.Server.Connections;
 internal interface ITextFrameSink
 {
     /// <summary>The most bytes a server frame's header takes: the room a payload leaves in front of it.</summary>
-    const int HeaderRoom = 10;
+    const int HeaderRoom = WebSocketFrameHeader.MaxLength;
 
     /// <summary>
     /// Writes one text frame whose payload is <paramref name="payloadLength"/> bytes of

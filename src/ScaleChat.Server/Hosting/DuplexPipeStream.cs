@@ -1,9 +1,9 @@
 using System.Buffers;
-using System.Buffers.Binary;
 using System.IO.Pipelines;
 using System.Net.Sockets;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Connections.Features;
+using ScaleChat.Protocol.Frames;
 using ScaleChat.Server.Connections;
 
 namespace ScaleChat.Server.Hosting;
@@ -175,26 +175,8 @@ internal sealed class DuplexPipeStream(ConnectionContext connection) : Stream, I
     /// <summary>Writes a text frame's header just before the payload at <see cref="ITextFrameSink.HeaderRoom"/>; returns where it starts.</summary>
     private static int WriteTextFrameHeader(byte[] buffer, int payloadLength)
     {
-        int start;
-        if (payloadLength < 126)
-        {
-            start = ITextFrameSink.HeaderRoom - 2;
-            buffer[start + 1] = (byte)payloadLength;
-        }
-        else if (payloadLength <= ushort.MaxValue)
-        {
-            start = ITextFrameSink.HeaderRoom - 4;
-            buffer[start + 1] = 126;
-            BinaryPrimitives.WriteUInt16BigEndian(buffer.AsSpan(start + 2), (ushort)payloadLength);
-        }
-        else
-        {
-            start = 0;
-            buffer[1] = 127;
-            BinaryPrimitives.WriteUInt64BigEndian(buffer.AsSpan(2), (ulong)payloadLength);
-        }
-
-        buffer[start] = 0x81; // FIN, text
+        var start = ITextFrameSink.HeaderRoom - WebSocketFrameHeader.LengthOf(payloadLength);
+        WebSocketFrameHeader.Write(buffer.AsSpan(start), WebSocketFrameHeader.Text, payloadLength, masked: false);
         return start;
     }
 
