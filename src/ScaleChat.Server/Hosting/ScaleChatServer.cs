@@ -127,6 +127,7 @@ public static partial class ScaleChatServer
         services.TryAddSingleton<IUserRouting>(sp => sp.GetRequiredService<InMemoryBackplane>());
         services.AddSingleton<ChatHub>();
         services.AddSingleton(_ => new SendLoops(Environment.ProcessorCount));
+        services.AddSingleton(sp => new KeepAlive(sp.GetRequiredService<TimeProvider>(), ChatEndpoints.KeepAliveInterval, ChatEndpoints.KeepAliveTimeout));
         services.AddSingleton<INodeState>(sp => sp.GetRequiredService<ChatHub>());
         services.AddHostedService<ChatHubLifetime>();
         services.Configure<HostOptions>(host => host.ShutdownTimeout = options.ShutdownTimeout + options.CloseTimeout);

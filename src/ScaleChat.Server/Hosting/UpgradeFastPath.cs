@@ -92,19 +92,13 @@ internal sealed class UpgradeFastPath(ConnectionDelegate next, IServiceProvider 
         }
 
         Task run;
+        TransportWebSocket socket;
         try
         {
             input.AdvanceTo(buffer.GetPosition(headLength));
-            var stream = new DuplexPipeStream(context); // the 101 goes the way every later frame goes
-            await stream.WriteAsync(Accept(lean));
-            var socket = WebSocket.CreateFromStream(stream, new WebSocketCreationOptions
-            {
-                IsServer = true,
-                SubProtocol = lean.Request.V1 ? ProtocolConstants.SubprotocolV1 : null,
-                KeepAliveInterval = ChatEndpoints.KeepAliveInterval,
-                KeepAliveTimeout = ChatEndpoints.KeepAliveTimeout,
-            });
-            run = ChatEndpoints.RunConnectionAsync(socket, lean.Request.V1, lean.Request.Room, verdict.Identity, services, stream);
+            socket = new TransportWebSocket(context, lean.Request.V1 ? ProtocolConstants.SubprotocolV1 : null, services.GetRequiredService<KeepAlive>());
+            await socket.WriteHandshakeAsync(Accept(lean)); // the 101 goes the way every later frame goes
+            run = ChatEndpoints.RunConnectionAsync(socket, lean.Request.V1, lean.Request.Room, verdict.Identity, services, socket);
         }
         catch
         {
@@ -112,10 +106,10 @@ internal sealed class UpgradeFastPath(ConnectionDelegate next, IServiceProvider 
             throw;
         }
 
-        return ReleaseAfterAsync(run, limiter);
+        return ReleaseAfterAsync(run, socket, limiter);
     }
 
-    private static async Task ReleaseAfterAsync(Task run, ConnectionLimiter limiter)
+    private static async Task ReleaseAfterAsync(Task run, TransportWebSocket socket, ConnectionLimiter limiter)
     {
         try
         {
@@ -123,6 +117,7 @@ internal sealed class UpgradeFastPath(ConnectionDelegate next, IServiceProvider 
         }
         finally
         {
+            socket.Dispose();
             limiter.Release();
         }
     }

@@ -1,9 +1,7 @@
-using System.IO.Pipelines;
 using System.Net.WebSockets;
 using System.Text;
-using Microsoft.AspNetCore.Connections;
 using ScaleChat.Server.Connections;
-using ScaleChat.Server.Hosting;
+using ScaleChat.Server.Tests.Infrastructure;
 
 namespace ScaleChat.Server.Tests.Connections;
 
@@ -25,7 +23,7 @@ public sealed class DirectFrameTests
     [InlineData(300_000)]
     public async Task AFrameOfAnyLengthReachesAStandardClientWhole(int length)
     {
-        await using var link = new Link();
+        await using var link = new WebSocketLink();
         // Two objects joined by '\n' make up the payload (one empty object for length 0).
         byte[][] objects = length == 0 ? [[]] : [Encoding.UTF8.GetBytes(new string('a', length / 2)), Encoding.UTF8.GetBytes(new string('b', length - (length / 2) - 1))];
         var write = link.Sink.WriteTextFrameAsync(Payload(objects), length); // a long frame waits for the reader
@@ -39,7 +37,7 @@ public sealed class DirectFrameTests
     [Fact(Timeout = 30_000)]
     public async Task DirectFramesAndTheWebSocketsOwnFramesNeverInterleave()
     {
-        await using var link = new Link();
+        await using var link = new WebSocketLink();
         const int Each = 2_000;
         var big = Encoding.UTF8.GetBytes(new string('d', 5_000));
         var direct = Task.Run(async () =>
@@ -78,7 +76,7 @@ public sealed class DirectFrameTests
     [Fact(Timeout = 20_000)]
     public async Task AnAbortReleasesADirectWriteThatWaitsOnAPeerThatDoesNotRead()
     {
-        await using var link = new Link();
+        await using var link = new WebSocketLink();
         var big = new byte[300_000];
         var stuck = link.Sink.WriteTextFrameAsync(Payload([big]), big.Length).AsTask(); // more than the pipe holds; nobody reads
         Assert.False(stuck.IsCompleted);
@@ -120,57 +118,4 @@ public sealed class DirectFrameTests
     /// <summary>A writer's buffer: <paramref name="objects"/> joined by '\n' after the header room.</summary>
     private static byte[] Payload(byte[][] objects) =>
         [.. new byte[ITextFrameSink.HeaderRoom], .. objects.SelectMany((o, i) => i == 0 ? o : [(byte)'\n', .. o])];
-
-    /// <summary>A server-side <see cref="DuplexPipeStream"/> and WebSocket joined by pipes to a client WebSocket.</summary>
-    private sealed class Link : IAsyncDisposable
-    {
-        private readonly WebSocket _client;
-        private readonly byte[] _buffer = new byte[1 << 20];
-
-        public Link()
-        {
-            var toServer = new Pipe();
-            var toClient = new Pipe();
-            var serverEnd = new DuplexPipe(toServer.Reader, toClient.Writer);
-            var clientEnd = new DuplexPipe(toClient.Reader, toServer.Writer);
-            var stream = new DuplexPipeStream(new DefaultConnectionContext("server", serverEnd, clientEnd));
-            Sink = stream;
-            Server = WebSocket.CreateFromStream(stream, new WebSocketCreationOptions { IsServer = true });
-            _client = WebSocket.CreateFromStream(new DuplexPipeStream(new DefaultConnectionContext("client", clientEnd, serverEnd)), new WebSocketCreationOptions { IsServer = false });
-        }
-
-        public ITextFrameSink Sink { get; }
-
-        public WebSocket Server { get; }
-
-        public async Task<string> ReceiveTextAsync()
-        {
-            var length = 0;
-            while (true)
-            {
-                using var timeout = new CancellationTokenSource(Timeout);
-                var result = await _client.ReceiveAsync(_buffer.AsMemory(length), timeout.Token);
-                Assert.Equal(WebSocketMessageType.Text, result.MessageType);
-                length += result.Count;
-                if (result.EndOfMessage)
-                {
-                    return Encoding.UTF8.GetString(_buffer, 0, length);
-                }
-            }
-        }
-
-        public ValueTask DisposeAsync()
-        {
-            _client.Abort();
-            Server.Abort();
-            return ValueTask.CompletedTask;
-        }
-    }
-
-    private sealed class DuplexPipe(PipeReader input, PipeWriter output) : IDuplexPipe
-    {
-        public PipeReader Input { get; } = input;
-
-        public PipeWriter Output { get; } = output;
-    }
 }
