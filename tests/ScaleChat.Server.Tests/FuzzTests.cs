@@ -45,7 +45,7 @@ public sealed partial class FuzzTests(RunReport report) : IClassFixture<RunRepor
                 "ScaleChat:Limits:MessagesPerSecond=1000000", "ScaleChat:Limits:Burst=1000000",
                 "ScaleChat:HistorySize=20", "ScaleChat:ShutdownTimeout=00:00:03");
             await using var clean = await CleanPair.StartAsync(server);
-            var baseline = (Open: server.OpenConnections(), Slots: server.ConnectionSlotsTaken());
+            var baseline = (Open: server.OpenConnections(), Slots: server.ConnectionSlotsTaken(), Watched: server.WatchedByKeepAlive());
 
             using var stop = new CancellationTokenSource(FuzzTimeLimit);
             var cleanRun = clean.RunAsync(stop.Token);
@@ -70,10 +70,10 @@ public sealed partial class FuzzTests(RunReport report) : IClassFixture<RunRepor
             clean.Check(findings);
 
             // Every fuzz connection is closed by now: only the clean clients may hold a slot.
-            var left = await EventuallyAsync(() => (Open: server.OpenConnections(), Slots: server.ConnectionSlotsTaken()), c => c == baseline, TimeSpan.FromSeconds(5));
+            var left = await EventuallyAsync(() => (Open: server.OpenConnections(), Slots: server.ConnectionSlotsTaken(), Watched: server.WatchedByKeepAlive()), c => c == baseline, TimeSpan.FromSeconds(5));
             if (left != baseline)
             {
-                findings.Problem($"fuzz connections not released: {left.Open - baseline.Open} still held ({left.Slots - baseline.Slots} slots)");
+                findings.Problem($"fuzz connections not released: {left.Open - baseline.Open} still held ({left.Slots - baseline.Slots} slots, {left.Watched - baseline.Watched} watched by the keep-alive)");
             }
 
             await CheckServerAnswersAsync(server, findings);

@@ -38,7 +38,7 @@ public sealed partial class ReleaseTests
 
         using var violator = await RawWsClient.HelloAsync(server.HttpUrl, name, "/ws/lobby");
         await ExpectPresenceAsync(watcher, "join", name);
-        Assert.Equal((baseline.Open + 1, baseline.Slots + 1), Counts(server));
+        Assert.Equal((baseline.Open + 1, baseline.Slots + 1, baseline.Watched + 1), Counts(server));
 
         await violator.SendFrameAsync(Violations.Frame(violation));
         Assert.Equal(code, await violator.ExpectCloseAsync(TimeSpan.FromSeconds(5)));
@@ -170,7 +170,7 @@ public sealed partial class ReleaseTests
         return code;
     }
 
-    private static (int Open, int Slots) Counts(TestServer server) => (server.OpenConnections(), server.ConnectionSlotsTaken());
+    private static (int Open, int Slots, int Watched) Counts(TestServer server) => (server.OpenConnections(), server.ConnectionSlotsTaken(), server.WatchedByKeepAlive());
 
     /// <summary>A watcher in the room <c>lobby</c> that asked for presence, and a bystander to send private messages.</summary>
     private static async Task<(WsClient Watcher, WsClient Bystander)> WatcherAndBystanderAsync(TestServer server)
@@ -200,14 +200,14 @@ public sealed partial class ReleaseTests
     /// Empty when it was released within <paramref name="within"/>.
     /// </summary>
     private static async Task<List<string>> CheckReleasedAsync(
-        TestServer server, (int Open, int Slots) baseline, string name, WsClient watcher, WsClient bystander, TimeSpan within)
+        TestServer server, (int Open, int Slots, int Watched) baseline, string name, WsClient watcher, WsClient bystander, TimeSpan within)
     {
         var problems = new List<string>();
         within = within < TimeSpan.FromMilliseconds(500) ? TimeSpan.FromMilliseconds(500) : within;
         var counts = await EventuallyAsync(() => Counts(server), c => c == baseline, within);
         if (counts != baseline)
         {
-            problems.Add($"not released: {counts.Open} open connections and {counts.Slots} slots taken, {baseline.Open} and {baseline.Slots} before it connected");
+            problems.Add($"not released: {counts.Open} open connections, {counts.Slots} slots taken and {counts.Watched} watched by the keep-alive; {baseline.Open}, {baseline.Slots} and {baseline.Watched} before it connected");
         }
 
         // Before the private message: anything queued for a stuck connection makes its writer fail and

@@ -19,6 +19,12 @@ internal sealed partial class Connection
         while (true)
         {
             // A zero-byte read waits for data without holding a buffer: idle connections stay small.
+            // The lean path waits on the transport itself first, so not even a receive is pending.
+            if (_sink is not null)
+            {
+                _sink.EndWait(await _sink.WaitForInputAsync());
+            }
+
             var first = await _socket.ReceiveAsync(Memory<byte>.Empty, CancellationToken.None);
             if (first.MessageType == WebSocketMessageType.Close)
             {

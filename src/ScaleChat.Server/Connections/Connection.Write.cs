@@ -19,7 +19,7 @@ internal sealed partial class Connection
             while (await _queue.WaitToReadAsync())
             {
                 var maxBytes = IsLegacy ? 0 : _options.MaxBatchBytes;
-                while (_queue.DequeueBatch(maxBytes, ITextFrameSink.HeaderRoom, out var objects, out var length) is { } buffer)
+                while (_queue.DequeueBatch(maxBytes, ILeanTransport.HeaderRoom, out var objects, out var length) is { } buffer)
                 {
                     try
                     {
@@ -69,7 +69,7 @@ internal sealed partial class Connection
         if (_sink is null)
         {
             // Accepted by the HTTP pipeline: the WebSocket's own send path.
-            return _socket.SendAsync(buffer.AsMemory(ITextFrameSink.HeaderRoom, length), WebSocketMessageType.Text, endOfMessage: true, CancellationToken.None);
+            return _socket.SendAsync(buffer.AsMemory(ILeanTransport.HeaderRoom, length), WebSocketMessageType.Text, endOfMessage: true, CancellationToken.None);
         }
 
         // The WebSocket may have sent its own close (a protocol error it refused): nothing after it.

@@ -22,7 +22,7 @@ internal sealed partial class Connection
     private readonly ChatServerOptions _options;
     private readonly ILogger _logger;
     private readonly SendQueue _queue;
-    private readonly ITextFrameSink? _sink;
+    private readonly ILeanTransport? _sink;
     private readonly TimeProvider _time;
     private readonly Dictionary<string, Membership> _rooms = new(StringComparer.Ordinal);
     private TokenBucket _bucket;
@@ -33,7 +33,7 @@ internal sealed partial class Connection
     private CancellationTokenSource? _handshakeTimer;
 
     public Connection(WebSocket socket, bool legacy, IConnectionHandler handler, ChatMetrics metrics, ChatServerOptions options, TimeProvider time, ILogger logger,
-        SendLoop? sendLoop = null, ITextFrameSink? sink = null)
+        SendLoop? sendLoop = null, ILeanTransport? sink = null)
     {
         _socket = socket;
         _handler = handler;
@@ -211,6 +211,7 @@ internal sealed partial class Connection
         NameKey = nameKey;
         UpgradeIdentity = null;
         _handshakeTimer?.Dispose();
+        _handshakeTimer = null;
     }
 
     /// <summary>Takes a valid token's expiry and rooms (at <c>hello</c> and each <c>auth</c>).</summary>

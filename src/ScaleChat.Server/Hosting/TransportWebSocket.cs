@@ -22,7 +22,7 @@ namespace ScaleChat.Server.Hosting;
 /// when there is one (the sockets transport), else into the output pipe; every frame is whole.
 /// Keep-alive pings come from <see cref="KeepAlive"/>, one timer for every connection.
 /// </summary>
-internal sealed class TransportWebSocket : WebSocket, ITextFrameSink
+internal sealed class TransportWebSocket : WebSocket, ILeanTransport
 {
     // The longest client frame header: two bytes, a 64-bit length and the mask key.
     private const int MaxHeadLength = WebSocketFrameHeader.MaxLength + 4;
@@ -418,6 +418,17 @@ internal sealed class TransportWebSocket : WebSocket, ITextFrameSink
     public override Task SendAsync(ArraySegment<byte> buffer, WebSocketMessageType messageType, bool endOfMessage, CancellationToken cancellationToken) =>
         SendAsync(buffer.AsMemory(), messageType, endOfMessage, cancellationToken).AsTask();
 
+    public ValueTask<ReadResult> WaitForInputAsync() => _input.ReadAsync();
+
+    public void EndWait(in ReadResult result)
+    {
+        _input.AdvanceTo(result.Buffer.Start);
+        if (result.IsCanceled)
+        {
+            throw new OperationCanceledException("the WebSocket was aborted");
+        }
+    }
+
     /// <summary>Writes the handshake's answer, before any frame.</summary>
     public ValueTask WriteHandshakeAsync(ReadOnlyMemory<byte> response) => WriteWholeAsync(response);
 
@@ -427,9 +438,9 @@ internal sealed class TransportWebSocket : WebSocket, ITextFrameSink
     /// </summary>
     public ValueTask WriteTextFrameAsync(byte[] buffer, int payloadLength)
     {
-        var start = ITextFrameSink.HeaderRoom - WebSocketFrameHeader.LengthOf(payloadLength);
+        var start = ILeanTransport.HeaderRoom - WebSocketFrameHeader.LengthOf(payloadLength);
         WebSocketFrameHeader.Write(buffer.AsSpan(start), WebSocketFrameHeader.Text, payloadLength, masked: false);
-        return WriteWholeAsync(buffer.AsMemory(start, ITextFrameSink.HeaderRoom - start + payloadLength));
+        return WriteWholeAsync(buffer.AsMemory(start, ILeanTransport.HeaderRoom - start + payloadLength));
     }
 
     /// <summary>Writes <paramref name="bytes"/> whole under the write lock, which is released when the write completes.</summary>

@@ -33,18 +33,40 @@ internal sealed class UpgradeFastPath(ConnectionDelegate next, IServiceProvider 
 
     /// <summary>
     /// Kestrel keeps this task, and the state of whatever it awaits, for the connection's whole life:
-    /// the handshake's state (the head, the parsed request, its strings) is let go once it is done.
+    /// the handshake's state (the head, the parsed request, its strings) is let go once it is done,
+    /// and what is left is the connection's run and the two things to give back after it.
     /// </summary>
-    public async Task OnConnectionAsync(ConnectionContext context) => await await AcceptAsync(context);
+    public async Task OnConnectionAsync(ConnectionContext context)
+    {
+        var (run, socket) = await AcceptAsync(context);
+        if (socket is null)
+        {
+            await run;
+            return;
+        }
 
-    /// <summary>Serves the handshake; returns the rest of the connection's life (ours, or the HTTP pipeline's).</summary>
-    private async Task<Task> AcceptAsync(ConnectionContext context)
+        try
+        {
+            await run;
+        }
+        finally
+        {
+            socket.Dispose();
+            services.GetRequiredService<ConnectionLimiter>().Release();
+        }
+    }
+
+    /// <summary>
+    /// Serves the handshake; returns the rest of the connection's life: ours, with its WebSocket and a
+    /// connection-limit slot to give back, or the HTTP pipeline's.
+    /// </summary>
+    private async Task<(Task Run, TransportWebSocket? Socket)> AcceptAsync(ConnectionContext context)
     {
         if (context.LocalEndPoint is IPEndPoint local && PortsNotServed().Contains(local.Port))
         {
             // An https:// endpoint: TLS comes after this middleware, so what arrives here is encrypted, and
             // a request in clear text must not be served on it either. Or the admin listener: no chat there.
-            return next(context);
+            return (next(context), null);
         }
 
         var options = services.GetRequiredService<ChatServerOptions>();
@@ -77,7 +99,7 @@ internal sealed class UpgradeFastPath(ConnectionDelegate next, IServiceProvider 
             input.AdvanceTo(buffer.End);
             services.GetRequiredService<ChatHub>().Metrics.ConnectionRefused("handshake_timeout");
             context.Abort(new ConnectionAbortedException("no request head within the handshake timeout"));
-            return Task.CompletedTask;
+            return (Task.CompletedTask, null);
         }
 
         // Only a small, plain head is served here; anything larger or with many headers goes to the
@@ -88,37 +110,23 @@ internal sealed class UpgradeFastPath(ConnectionDelegate next, IServiceProvider 
             || (verdict = await services.GetRequiredService<UpgradePolicy>().CheckAsync(lean.Request)).Refusal is not null || !limiter.TryAcquire())
         {
             input.AdvanceTo(buffer.Start); // consume nothing: the HTTP pipeline reads the same bytes
-            return next(context);
+            return (next(context), null);
         }
 
-        Task run;
-        TransportWebSocket socket;
+        TransportWebSocket? socket = null;
         try
         {
             input.AdvanceTo(buffer.GetPosition(headLength));
             socket = new TransportWebSocket(context, lean.Request.V1 ? ProtocolConstants.SubprotocolV1 : null, services.GetRequiredService<KeepAlive>());
             await socket.WriteHandshakeAsync(Accept(lean)); // the 101 goes the way every later frame goes
-            run = ChatEndpoints.RunConnectionAsync(socket, lean.Request.V1, lean.Request.Room, verdict.Identity, services, socket);
+            return (ChatEndpoints.RunConnectionAsync(socket, lean.Request.V1, lean.Request.Room, verdict.Identity, services, socket), socket);
         }
         catch
         {
+            // The peer left before its 101: the keep-alive and the limit let go of it here.
+            socket?.Dispose();
             limiter.Release();
             throw;
-        }
-
-        return ReleaseAfterAsync(run, socket, limiter);
-    }
-
-    private static async Task ReleaseAfterAsync(Task run, TransportWebSocket socket, ConnectionLimiter limiter)
-    {
-        try
-        {
-            await run;
-        }
-        finally
-        {
-            socket.Dispose();
-            limiter.Release();
         }
     }
 

@@ -117,5 +117,5 @@ public sealed class DirectFrameTests
 
     /// <summary>A writer's buffer: <paramref name="objects"/> joined by '\n' after the header room.</summary>
     private static byte[] Payload(byte[][] objects) =>
-        [.. new byte[ITextFrameSink.HeaderRoom], .. objects.SelectMany((o, i) => i == 0 ? o : [(byte)'\n', .. o])];
+        [.. new byte[ILeanTransport.HeaderRoom], .. objects.SelectMany((o, i) => i == 0 ? o : [(byte)'\n', .. o])];
 }

@@ -15,4 +15,7 @@ internal static class ConnectionCounts
 
     /// <summary>Slots taken under ScaleChat:MaxConnections now, given back when a connection's task ends.</summary>
     public static int ConnectionSlotsTaken(this TestServer server) => server.Services.GetRequiredService<ConnectionLimiter>().Count;
+
+    /// <summary>Lean-path WebSockets the keep-alive watches now, each until its connection has ended.</summary>
+    public static int WatchedByKeepAlive(this TestServer server) => server.Services.GetRequiredService<KeepAlive>().Count;
 }

@@ -27,7 +27,7 @@ internal sealed class WebSocketLink : IAsyncDisposable
         Client = WebSocket.CreateFromStream(new PipeStream(_toClient.Reader, _toServer.Writer), new WebSocketCreationOptions { IsServer = false });
     }
 
-    public ITextFrameSink Sink { get; }
+    public ILeanTransport Sink { get; }
 
     public TransportWebSocket Server { get; }
 

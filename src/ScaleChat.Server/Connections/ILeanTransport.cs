@@ -1,12 +1,14 @@
+using System.IO.Pipelines;
 using ScaleChat.Protocol.Frames;
 
 namespace ScaleChat.Server.Connections;
 
 /// <summary>
-/// A connection's output that takes whole server text frames from the writer loop without the
-/// WebSocket's send path (its lock, buffer and stream): the lean upgrade path's transport.
+/// The lean upgrade path's transport, beside its WebSocket: it takes whole server text frames from
+/// the writer loop without the WebSocket's send path, and lets the read loop wait for input with
+/// nothing pending but the transport's own read.
 /// </summary>
-internal interface ITextFrameSink
+internal interface ILeanTransport
 {
     /// <summary>The most bytes a server frame's header takes: the room a payload leaves in front of it.</summary>
     const int HeaderRoom = WebSocketFrameHeader.MaxLength;
@@ -23,4 +25,13 @@ internal interface ITextFrameSink
     /// in time: bytes it never read would hold a FIN back for as long as it does not read.
     /// </summary>
     void Reset();
+
+    /// <summary>
+    /// Waits until the client has sent something: an idle connection waits here, holding no buffer
+    /// and no receive of the WebSocket's. Hand the result to <see cref="EndWait"/> before receiving.
+    /// </summary>
+    ValueTask<ReadResult> WaitForInputAsync();
+
+    /// <summary>Leaves what <see cref="WaitForInputAsync"/> saw for the WebSocket's next receive; throws when the wait was cancelled by an abort.</summary>
+    void EndWait(in ReadResult result);
 }
