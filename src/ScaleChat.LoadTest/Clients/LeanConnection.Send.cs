@@ -22,12 +22,12 @@ internal sealed partial class LeanConnection
     {
         if (_loop.IsCurrent)
         {
-            SendFrame(OpText, json);
+            SendFrame(WebSocketFrameHeader.Text, json);
             return;
         }
 
         var copy = json.ToArray();
-        OnLoop(c => c.SendFrame(OpText, copy));
+        OnLoop(c => c.SendFrame(WebSocketFrameHeader.Text, copy));
     }
 
     /// <summary>Sends a close (1000) and waits, at most <paramref name="timeout"/>, for the server's; then aborts.</summary>
@@ -37,7 +37,7 @@ internal sealed partial class LeanConnection
         {
             if (c._state is State.Ready or State.Open)
             {
-                c.SendFrame(OpClose, [0x03, 0xE8]);
+                c.SendFrame(WebSocketFrameHeader.Close, [0x03, 0xE8]);
             }
         });
         try
@@ -60,7 +60,7 @@ internal sealed partial class LeanConnection
             return;
         }
 
-        _closeSent = opcode == OpClose;
+        _closeSent = opcode == WebSocketFrameHeader.Close;
         if (_pendingLength > 0)
         {
             EnsureCapacity(ref _pending, _pendingLength, _pendingLength + payload.Length + MaxFrameOverhead);
@@ -122,13 +122,9 @@ internal sealed partial class LeanConnection
     {
         var header = WebSocketFrameHeader.Write(destination, opcode, payload.Length, masked: true);
         BinaryPrimitives.WriteInt32LittleEndian(destination[header..], mask);
-        var key = destination.Slice(header, 4);
         var body = destination.Slice(header + 4, payload.Length);
-        for (var i = 0; i < payload.Length; i++)
-        {
-            body[i] = (byte)(payload[i] ^ key[i & 3]);
-        }
-
+        payload.CopyTo(body);
+        WebSocketMask.Apply(body, (uint)mask);
         return header + 4 + payload.Length;
     }
 }

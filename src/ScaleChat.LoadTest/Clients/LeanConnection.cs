@@ -3,6 +3,7 @@ using System.Buffers.Binary;
 using System.Diagnostics.CodeAnalysis;
 using System.Net.Sockets;
 using System.Net.WebSockets;
+using ScaleChat.Protocol.Frames;
 
 namespace ScaleChat.LoadTest.Clients;
 
@@ -22,7 +23,6 @@ internal sealed partial class LeanConnection : ILoadConnection
     // than what is left, and a large frame never needs to fit: complete objects go out as they come.
     private const int InitialBuffer = 4096;
     private const int MaxObjectBytes = 16 * 1024 * 1024;
-    private const byte OpText = 1, OpClose = 8, OpPing = 9, OpPong = 10;
 
     private readonly EventLoop _loop;
     private readonly Socket _socket;
@@ -268,18 +268,27 @@ internal sealed partial class LeanConnection : ILoadConnection
             }
 
             var head = _buffer.AsSpan(_start, _end - _start);
-            if (!TryReadHeader(head, out var fin, out var opcode, out var length, out var headerLength)
-                || (opcode >= OpClose && head.Length < headerLength + length))
+            if (!WebSocketFrameHeader.TryRead(head, out var header))
             {
                 return true;
             }
 
-            _start += headerLength;
-            if (opcode >= OpClose)
+            if (header.Masked || header.PayloadLength < 0 || (header.IsControl && header.PayloadLength > 125))
             {
-                var payload = head.Slice(headerLength, (int)length);
-                _start += (int)length;
-                if (!OnControl(opcode, payload))
+                throw new WebSocketException(WebSocketError.Faulted, header.Masked ? "the server sent a masked frame" : "the server sent a frame of a bad length");
+            }
+
+            if (header.IsControl && head.Length < header.Length + header.PayloadLength)
+            {
+                return true;
+            }
+
+            _start += header.Length;
+            if (header.IsControl)
+            {
+                var payload = head.Slice(header.Length, (int)header.PayloadLength);
+                _start += payload.Length;
+                if (!OnControl(header.Opcode, payload))
                 {
                     return false;
                 }
@@ -287,47 +296,12 @@ internal sealed partial class LeanConnection : ILoadConnection
                 continue;
             }
 
-            (_inData, _payloadLeft, _fin) = (true, length, fin);
-            if (opcode != 0)
+            (_inData, _payloadLeft, _fin) = (true, header.PayloadLength, header.Fin);
+            if (header.Opcode != WebSocketFrameHeader.Continuation)
             {
-                _messageOpcode = opcode;
+                _messageOpcode = header.Opcode;
             }
         }
-    }
-
-    private static bool TryReadHeader(ReadOnlySpan<byte> head, out bool fin, out int opcode, out long length, out int headerLength)
-    {
-        (fin, opcode, length, headerLength) = (false, 0, 0, 2);
-        if (head.Length < 2)
-        {
-            return false;
-        }
-
-        fin = (head[0] & 0x80) != 0;
-        opcode = head[0] & 0x0F;
-        if ((head[1] & 0x80) != 0)
-        {
-            throw new WebSocketException(WebSocketError.Faulted, "the server sent a masked frame");
-        }
-
-        length = head[1] & 0x7F;
-        if (length == 126)
-        {
-            headerLength = 4;
-            length = head.Length >= 4 ? BinaryPrimitives.ReadUInt16BigEndian(head[2..]) : 0;
-        }
-        else if (length == 127)
-        {
-            headerLength = 10;
-            length = head.Length >= 10 ? (long)BinaryPrimitives.ReadUInt64BigEndian(head[2..]) : 0;
-        }
-
-        if (length < 0 || (opcode >= OpClose && length > 125))
-        {
-            throw new WebSocketException(WebSocketError.Faulted, "the server sent a frame of a bad length");
-        }
-
-        return head.Length >= headerLength;
     }
 
     /// <summary>
@@ -340,7 +314,7 @@ internal sealed partial class LeanConnection : ILoadConnection
         var chunk = _buffer.AsSpan(_start, available);
         var frameDone = available == _payloadLeft;
         int consumed;
-        if (_messageOpcode != OpText)
+        if (_messageOpcode != WebSocketFrameHeader.Text)
         {
             consumed = available;
         }
@@ -410,14 +384,14 @@ internal sealed partial class LeanConnection : ILoadConnection
     {
         switch (opcode)
         {
-            case OpPing:
-                SendFrame(OpPong, payload);
+            case WebSocketFrameHeader.Ping:
+                SendFrame(WebSocketFrameHeader.Pong, payload);
                 return true;
-            case OpClose:
+            case WebSocketFrameHeader.Close:
                 Volatile.Write(ref _closeStatus, payload.Length >= 2 ? BinaryPrimitives.ReadUInt16BigEndian(payload) : 1005);
-                SendFrame(OpClose, payload.Length >= 2 ? payload[..2] : default);
+                SendFrame(WebSocketFrameHeader.Close, payload.Length >= 2 ? payload[..2] : default);
                 return false;
-            case OpPong:
+            case WebSocketFrameHeader.Pong:
                 return true;
             default:
                 throw new WebSocketException(WebSocketError.Faulted, $"the server sent an unknown control opcode {opcode}");
