@@ -116,7 +116,7 @@ internal sealed class TransportWebSocket : WebSocket, ILeanTransport
             {
                 case Step.Received:
                     return received;
-                case Step.Ping:
+                case Step.Ping when State != WebSocketState.CloseSent: // nothing follows our close frame
                     await WriteWholeAsync(pong);
                     break;
                 case Step.NeedMore when result.IsCompleted:

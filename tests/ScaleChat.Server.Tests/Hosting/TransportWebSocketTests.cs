@@ -47,8 +47,26 @@ public sealed class TransportWebSocketTests
 
         Assert.Equal("{\"a\":1}"u8.ToArray(), await ReceiveMessageAsync(link.Server));
         var pong = await link.ReceiveRawFrameAsync();
-        Assert.Equal(WsOpcode.Pong, pong.Opcode);
-        Assert.Equal([1, 2, 3], pong.Payload);
+        Assert.Equal(WsOpcode.Pong, pong?.Opcode);
+        Assert.Equal([1, 2, 3], pong?.Payload);
+    }
+
+    [Fact(Timeout = 20_000)]
+    public async Task NothingFollowsTheServersCloseFrameNotEvenAPong()
+    {
+        await using var link = new WebSocketLink();
+        await link.Server.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "", CancellationToken.None);
+        Assert.Equal(WebSocketState.CloseSent, link.Server.State);
+        await link.SendRawAsync(new WsFrame(WsOpcode.Ping, [7]).Encode());
+        await link.SendRawAsync(WsFrame.CloseWith(1000).Encode());
+
+        var first = await link.Server.ReceiveAsync(Memory<byte>.Empty, CancellationToken.None);
+        link.Server.Dispose(); // ends the server's output after what it wrote
+
+        Assert.Equal(WebSocketMessageType.Close, first.MessageType);
+        Assert.Equal(WebSocketState.Closed, link.Server.State);
+        Assert.Equal(WsOpcode.Close, (await link.ReceiveRawFrameAsync())?.Opcode);
+        Assert.Null(await link.ReceiveRawFrameAsync());
     }
 
     [Fact(Timeout = 20_000)]
@@ -141,7 +159,7 @@ public sealed class TransportWebSocketTests
         }
 
         var ping = await silent.ReceiveRawFrameAsync(); // 30 s quiet
-        Assert.Equal(WsOpcode.Ping, ping.Opcode);
+        Assert.Equal(WsOpcode.Ping, ping?.Opcode);
         for (var second = 30; second < 60 && !silentRead.IsCompleted; second += 5)
         {
             clock.Advance(TimeSpan.FromSeconds(5));

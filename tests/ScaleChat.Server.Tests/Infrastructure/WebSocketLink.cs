@@ -40,8 +40,8 @@ internal sealed class WebSocketLink : IAsyncDisposable
     /// <summary>Ends the client's side of the connection without a close frame.</summary>
     public void EndRaw() => _toServer.Writer.Complete();
 
-    /// <summary>The next frame the server wrote, read raw: its opcode and payload.</summary>
-    public async Task<(int Opcode, byte[] Payload)> ReceiveRawFrameAsync()
+    /// <summary>The next frame the server wrote, read raw: its opcode and payload; null once the server ended its output.</summary>
+    public async Task<(int Opcode, byte[] Payload)?> ReceiveRawFrameAsync()
     {
         using var timeout = new CancellationTokenSource(Timeout);
         while (true)
@@ -56,6 +56,10 @@ internal sealed class WebSocketLink : IAsyncDisposable
             }
 
             _toClient.Reader.AdvanceTo(result.Buffer.Start, result.Buffer.End);
+            if (result.IsCompleted)
+            {
+                return null;
+            }
         }
     }
 
