@@ -83,7 +83,7 @@ internal static class ChatEndpoints
     public static Task RunConnectionAsync(WebSocket socket, bool v1, string? room, TokenIdentity? identity, IServiceProvider services, ILeanTransport? sink = null)
     {
         var hub = services.GetRequiredService<ChatHub>();
-        var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger<Connection>();
+        var logger = services.GetRequiredService<ILogger<Connection>>(); // one for all: a new one per connection stayed with it
         var sendLoop = services.GetRequiredService<SendLoops>().Next();
         var connection = new Connection(socket, legacy: !v1, hub, hub.Metrics, hub.Options, hub.Time, logger, sendLoop, sink) { UpgradeIdentity = identity };
         hub.Register(connection);
