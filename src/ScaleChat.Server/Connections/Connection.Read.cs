@@ -20,9 +20,8 @@ internal sealed partial class Connection
         {
             // A zero-byte read waits for data without holding a buffer: idle connections stay small.
             // The lean path waits on the transport itself first, so not even a receive is pending.
-            if (_sink is not null)
+            while (_sink is not null && !_sink.EndWait(await _sink.WaitForInputAsync()))
             {
-                _sink.EndWait(await _sink.WaitForInputAsync());
             }
 
             var first = await _socket.ReceiveAsync(Memory<byte>.Empty, CancellationToken.None);

@@ -32,6 +32,10 @@ internal interface ILeanTransport
     /// </summary>
     ValueTask<ReadResult> WaitForInputAsync();
 
-    /// <summary>Leaves what <see cref="WaitForInputAsync"/> saw for the WebSocket's next receive; throws when the wait was cancelled by an abort.</summary>
-    void EndWait(in ReadResult result);
+    /// <summary>
+    /// Takes what <see cref="WaitForInputAsync"/> saw: true when the WebSocket's next receive has
+    /// something to read, false when it was only pongs (the keep-alive's answers), taken here, so the
+    /// connection waits again as before. Throws when the wait was cancelled by an abort.
+    /// </summary>
+    bool EndWait(in ReadResult result);
 }

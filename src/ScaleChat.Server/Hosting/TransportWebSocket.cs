@@ -420,13 +420,38 @@ internal sealed class TransportWebSocket : WebSocket, ILeanTransport
 
     public ValueTask<ReadResult> WaitForInputAsync() => _input.ReadAsync();
 
-    public void EndWait(in ReadResult result)
+    public bool EndWait(in ReadResult result)
     {
-        _input.AdvanceTo(result.Buffer.Start);
+        var input = result.Buffer;
         if (result.IsCanceled)
         {
+            _input.AdvanceTo(input.Start);
             throw new OperationCanceledException("the WebSocket was aborted");
         }
+
+        QuietSweeps = 0;
+        if (!_inFrame)
+        {
+            // Whole, well-formed pongs are taken here; anything else (a broken pong too) is the receive's.
+            Span<byte> head = stackalloc byte[MaxHeadLength];
+            while (true)
+            {
+                var available = (int)Math.Min(input.Length, MaxHeadLength);
+                input.Slice(0, available).CopyTo(head);
+                if (!WebSocketFrameHeader.TryRead(head[..available], out var header)
+                    || header is not { Opcode: WebSocketFrameHeader.Pong, Fin: true, Rsv: 0, Masked: true, PayloadLength: >= 0 and <= MaxControlPayload }
+                    || input.Length < header.Length + header.PayloadLength)
+                {
+                    break;
+                }
+
+                input = input.Slice(header.Length + header.PayloadLength);
+            }
+        }
+
+        var waitAgain = input.IsEmpty && !result.IsCompleted;
+        _input.AdvanceTo(input.Start, waitAgain ? input.End : input.Start);
+        return !waitAgain;
     }
 
     /// <summary>Writes the handshake's answer, before any frame.</summary>

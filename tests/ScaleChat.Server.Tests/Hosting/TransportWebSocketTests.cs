@@ -70,6 +70,31 @@ public sealed class TransportWebSocketTests
     }
 
     [Fact(Timeout = 20_000)]
+    public async Task AnIdleWaitTakesPongsItselfAndLeavesEverythingElseToTheReceive()
+    {
+        await using var link = new WebSocketLink();
+        await link.SendRawAsync([.. new WsFrame(WsOpcode.Pong, [1]).Encode(), .. new WsFrame(WsOpcode.Pong, []).Encode()]);
+        Assert.False(link.Server.EndWait(await link.Server.WaitForInputAsync())); // only pongs: wait again
+
+        // A pong that breaks the rules is left for the receive, which refuses it.
+        await link.SendRawAsync(new WsFrame(WsOpcode.Pong, [2], Fin: false).Encode());
+        Assert.True(link.Server.EndWait(await link.Server.WaitForInputAsync()));
+        var refused = await Assert.ThrowsAsync<WebSocketException>(() => ReceiveMessageAsync(link.Server));
+        Assert.Equal(1002, ProtocolViolation.CloseCodeOf(refused));
+    }
+
+    [Fact(Timeout = 20_000)]
+    public async Task AnIdleWaitLeavesAMessageAfterAPongWhole()
+    {
+        await using var link = new WebSocketLink();
+        await link.SendRawAsync([.. new WsFrame(WsOpcode.Pong, [1]).Encode(), .. WsFrame.Text("{}").Encode()]);
+
+        Assert.True(link.Server.EndWait(await link.Server.WaitForInputAsync()));
+
+        Assert.Equal("{}"u8.ToArray(), await ReceiveMessageAsync(link.Server));
+    }
+
+    [Fact(Timeout = 20_000)]
     public async Task TheCloseHandshakeCompletesWithAStandardClient()
     {
         await using var link = new WebSocketLink();
