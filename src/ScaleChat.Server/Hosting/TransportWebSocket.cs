@@ -29,6 +29,9 @@ internal sealed class TransportWebSocket : WebSocket, ILeanTransport
     private const int MaxControlPayload = 125;
     private const int MaxCloseReason = MaxControlPayload - 2;
 
+    // The keep-alive's ping: an empty one, the same bytes for every connection.
+    private static readonly byte[] KeepAlivePing = [0x80 | WebSocketFrameHeader.Ping, 0];
+
     private readonly ConnectionContext _connection;
     private readonly PipeReader _input;
     private readonly PipeWriter _output;
@@ -89,11 +92,7 @@ internal sealed class TransportWebSocket : WebSocket, ILeanTransport
 
             var result = await _input.ReadAsync(cancellationToken);
             var input = result.Buffer;
-            if (result.IsCanceled)
-            {
-                _input.AdvanceTo(input.Start);
-                throw new OperationCanceledException("the WebSocket was aborted");
-            }
+            ThrowIfAborted(result);
 
             QuietSweeps = 0;
             Step step;
@@ -148,15 +147,16 @@ internal sealed class TransportWebSocket : WebSocket, ILeanTransport
             consumed = input.Start;
             if (!_inFrame)
             {
-                Span<byte> head = stackalloc byte[MaxHeadLength];
-                var available = (int)Math.Min(input.Length, MaxHeadLength);
-                input.Slice(0, available).CopyTo(head);
-                if (!WebSocketFrameHeader.TryRead(head[..available], out var header))
+                if (!TryPeekHeader(input, out var header))
                 {
                     return Step.NeedMore;
                 }
 
-                Check(header);
+                if (ProblemWith(header) is { } problem)
+                {
+                    throw new WebSocketException(WebSocketError.Faulted, problem);
+                }
+
                 if (header.IsControl)
                 {
                     var length = (int)header.PayloadLength;
@@ -225,10 +225,18 @@ internal sealed class TransportWebSocket : WebSocket, ILeanTransport
         }
     }
 
-    /// <summary>The rules a client's frame header must keep (RFC 6455, section 5).</summary>
-    private void Check(in FrameHeader header)
+    /// <summary>The header at the start of <paramref name="input"/>, once it is all there.</summary>
+    private static bool TryPeekHeader(in ReadOnlySequence<byte> input, out FrameHeader header)
     {
-        var problem = header switch
+        Span<byte> head = stackalloc byte[MaxHeadLength];
+        var available = (int)Math.Min(input.Length, MaxHeadLength);
+        input.Slice(0, available).CopyTo(head);
+        return WebSocketFrameHeader.TryRead(head[..available], out header);
+    }
+
+    /// <summary>Which rule of RFC 6455 (section 5) a client's frame header breaks, or null.</summary>
+    private string? ProblemWith(in FrameHeader header) =>
+        header switch
         {
             { Rsv: not 0 } => "a frame with a reserved bit set",
             { Masked: false } => "a client frame that is not masked",
@@ -240,11 +248,6 @@ internal sealed class TransportWebSocket : WebSocket, ILeanTransport
             { IsControl: false, Opcode: not WebSocketFrameHeader.Continuation } when _inMessage => "a new message before the last one ended",
             _ => null,
         };
-        if (problem is not null)
-        {
-            throw new WebSocketException(WebSocketError.Faulted, problem);
-        }
-    }
 
     /// <summary>The current frame's payload is all read: true when that ended its message.</summary>
     private bool EndFrame()
@@ -332,7 +335,7 @@ internal sealed class TransportWebSocket : WebSocket, ILeanTransport
     {
         try
         {
-            var pending = WriteWholeAsync(ControlFrame(WebSocketFrameHeader.Ping, []));
+            var pending = WriteWholeAsync(KeepAlivePing);
             if (!pending.IsCompleted)
             {
                 _ = ObserveAsync(pending);
@@ -423,35 +426,28 @@ internal sealed class TransportWebSocket : WebSocket, ILeanTransport
     public bool EndWait(in ReadResult result)
     {
         var input = result.Buffer;
-        if (result.IsCanceled)
-        {
-            _input.AdvanceTo(input.Start);
-            throw new OperationCanceledException("the WebSocket was aborted");
-        }
-
+        ThrowIfAborted(result);
         QuietSweeps = 0;
-        if (!_inFrame)
+        // Whole pongs that keep the rules are taken here; anything else (a broken pong too) is the receive's.
+        while (!_inFrame && TryPeekHeader(input, out var header) && header.Opcode == WebSocketFrameHeader.Pong
+            && ProblemWith(header) is null && input.Length >= header.Length + header.PayloadLength)
         {
-            // Whole, well-formed pongs are taken here; anything else (a broken pong too) is the receive's.
-            Span<byte> head = stackalloc byte[MaxHeadLength];
-            while (true)
-            {
-                var available = (int)Math.Min(input.Length, MaxHeadLength);
-                input.Slice(0, available).CopyTo(head);
-                if (!WebSocketFrameHeader.TryRead(head[..available], out var header)
-                    || header is not { Opcode: WebSocketFrameHeader.Pong, Fin: true, Rsv: 0, Masked: true, PayloadLength: >= 0 and <= MaxControlPayload }
-                    || input.Length < header.Length + header.PayloadLength)
-                {
-                    break;
-                }
-
-                input = input.Slice(header.Length + header.PayloadLength);
-            }
+            input = input.Slice(header.Length + header.PayloadLength);
         }
 
         var waitAgain = input.IsEmpty && !result.IsCompleted;
         _input.AdvanceTo(input.Start, waitAgain ? input.End : input.Start);
         return !waitAgain;
+    }
+
+    /// <summary>A read that <see cref="Abort"/> cancelled ends the receive.</summary>
+    private void ThrowIfAborted(in ReadResult result)
+    {
+        if (result.IsCanceled)
+        {
+            _input.AdvanceTo(result.Buffer.Start);
+            throw new OperationCanceledException("the WebSocket was aborted");
+        }
     }
 
     /// <summary>Writes the handshake's answer, before any frame.</summary>
