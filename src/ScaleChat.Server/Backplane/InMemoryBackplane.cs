@@ -28,7 +28,14 @@ public sealed class InMemoryBackplane : IBackplane, IRoomStreams, IPresence, IUs
     {
         ArgumentNullException.ThrowIfNull(store);
         _store = store;
+        Alone = [this];
     }
+
+    /// <summary>
+    /// This node as the only one a user is on: one array shared by every user and room, since a
+    /// single node is the usual case and the arrays are never changed in place.
+    /// </summary>
+    internal InMemoryBackplane[] Alone { get; }
 
     /// <inheritdoc />
     public bool IsReady => _handler is not null;
@@ -235,7 +242,7 @@ public sealed class InMemoryBackplane : IBackplane, IRoomStreams, IPresence, IUs
                 var nodes = stream.Present.GetValueOrDefault(user, []);
                 if (Array.IndexOf(nodes, this) < 0)
                 {
-                    stream.Present[user] = [.. nodes, this];
+                    stream.Present[user] = nodes.Length == 0 ? Alone : [.. nodes, this];
                     if (nodes.Length == 0)
                     {
                         // The user's first node in the cluster: a join, to every subscribed node.

@@ -65,7 +65,7 @@ public sealed class InMemoryBackplaneStore(int historySize, long historyBudgetBy
             var has = Array.IndexOf(nodes, node) >= 0;
             if (online && !has)
             {
-                Users[user] = [.. nodes, node];
+                Users[user] = nodes.Length == 0 ? node.Alone : [.. nodes, node];
             }
             else if (!online && has)
             {

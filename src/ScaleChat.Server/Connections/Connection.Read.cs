@@ -11,64 +11,51 @@ internal sealed partial class Connection
     // Rejections in a row (with no second free of them) before a flooding client is closed.
     private const int RejectionsBeforeClose = 100;
 
-    private async Task ReadLoopAsync(string? urlRoom)
+    /// <summary>
+    /// Reads the message that <paramref name="first"/> began and hands it on; false when the peer's
+    /// close frame came instead, which ends the read loop.
+    /// </summary>
+    private async ValueTask<bool> ReadMessageAsync(ValueWebSocketReceiveResult first, string? urlRoom)
     {
-        _handshakeTimer = IsLegacy ? null : StartHandshakeTimer();
-        // Runs until the client's close frame arrives: after the server asks to close, what the client
-        // still sends is read and ignored, so the close handshake completes instead of a reset.
-        while (true)
+        var buffer = ArrayPool<byte>.Shared.Rent(4096);
+        try
         {
-            // A zero-byte read waits for data without holding a buffer: idle connections stay small.
-            // The lean path waits on the transport itself first, so not even a receive is pending.
-            while (_sink is not null && !_sink.EndWait(await _sink.WaitForInputAsync()))
+            (buffer, var length, var peerClosed) = await ReceiveMessageAsync(first, buffer);
+            if (peerClosed)
             {
+                return false;
             }
 
-            var first = await _socket.ReceiveAsync(Memory<byte>.Empty, CancellationToken.None);
-            if (first.MessageType == WebSocketMessageType.Close)
+            if (IsClosing)
             {
-                OnPeerClosed();
-                return;
+                return true;
             }
 
-            var buffer = ArrayPool<byte>.Shared.Rent(4096);
-            try
+            if (first.MessageType == WebSocketMessageType.Binary)
             {
-                (buffer, var length, var peerClosed) = await ReceiveMessageAsync(first, buffer);
-                if (peerClosed)
-                {
-                    return;
-                }
-
-                if (IsClosing)
-                {
-                    continue;
-                }
-
-                if (first.MessageType == WebSocketMessageType.Binary)
-                {
-                    Close(CloseCodes.UnsupportedData, "binary frames are not supported");
-                    continue;
-                }
-
-                // Text frames were checked for valid UTF-8 by the WebSocket itself: it closes with 1007.
-                var frame = buffer.AsMemory(0, length);
-                ReceivedTimestamp = Stopwatch.GetTimestamp();
-                _traffic.FramesIn++;
-                _traffic.BytesIn += length;
-                if (IsLegacy)
-                {
-                    await OnLegacyFrameAsync(frame);
-                }
-                else
-                {
-                    await OnFrameAsync(frame, urlRoom);
-                }
+                Close(CloseCodes.UnsupportedData, "binary frames are not supported");
+                return true;
             }
-            finally
+
+            // Text frames were checked for valid UTF-8 by the WebSocket itself: it closes with 1007.
+            var frame = buffer.AsMemory(0, length);
+            ReceivedTimestamp = Stopwatch.GetTimestamp();
+            _traffic.FramesIn++;
+            _traffic.BytesIn += length;
+            if (IsLegacy)
             {
-                ArrayPool<byte>.Shared.Return(buffer);
+                await OnLegacyFrameAsync(frame);
             }
+            else
+            {
+                await OnFrameAsync(frame, urlRoom);
+            }
+
+            return true;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
         }
     }
 

@@ -8,8 +8,8 @@ namespace ScaleChat.Server.Connections;
 
 /// <summary>
 /// One WebSocket client: a read loop that turns frames into commands for the hub
-/// (<c>Connection.Read.cs</c>) and a writer loop that drains the bounded send queue
-/// (<c>Connection.Write.cs</c>). Everything else reaches the client only through
+/// (<see cref="RunAsync"/> and <c>Connection.Read.cs</c>) and a writer that drains the bounded send
+/// queue when it wakes it (<c>Connection.Write.cs</c>). Everything else reaches the client only through
 /// <see cref="TryEnqueue"/>, which never waits.
 /// </summary>
 internal sealed partial class Connection
@@ -24,7 +24,7 @@ internal sealed partial class Connection
     private readonly SendQueue _queue;
     private readonly ILeanTransport? _sink;
     private readonly TimeProvider _time;
-    private readonly Dictionary<string, Membership> _rooms = new(StringComparer.Ordinal);
+    private Memberships _rooms;
     private TokenBucket _bucket;
     private Traffic _traffic;
     private int _closeCode;
@@ -44,7 +44,7 @@ internal sealed partial class Connection
         _time = time;
         IsLegacy = legacy;
         Id = Interlocked.Increment(ref _lastId);
-        _queue = new SendQueue(options.SendQueueBytes, sendLoop);
+        _queue = new SendQueue(options.SendQueueBytes, this, sendLoop);
         _bucket = new TokenBucket(options.Limits.MessagesPerSecond, options.Limits.Burst, time);
     }
 
@@ -136,20 +136,17 @@ internal sealed partial class Connection
         _socket.Abort();
     }
 
-    /// <summary>The rooms this connection is in, with their positions (for <c>welcome</c>).</summary>
-    internal Dictionary<string, Membership> Rooms => _rooms;
+    /// <summary>The rooms this connection is in (changed only by its own commands and its disconnect).</summary>
+    internal ref Memberships Rooms => ref _rooms;
 
-    /// <summary>Runs the connection until it is closed; the hub forgets it afterwards.</summary>
+    /// <summary>
+    /// Runs the connection until it is closed; the hub forgets it afterwards. The read loop is here
+    /// and not a method of its own: an idle connection waits in it, and one state machine is smaller
+    /// than two.
+    /// </summary>
     public async Task RunAsync(string? urlRoom)
     {
         Log.Opened(_logger, Id, IsLegacy ? "legacy" : "v1", urlRoom);
-        Task writer;
-        using (ExecutionContext.SuppressFlow())
-        {
-            // The writer needs no context, and one it captured would be restored around every resume.
-            writer = WriteLoopAsync();
-        }
-
         try
         {
             if (IsLegacy)
@@ -157,7 +154,29 @@ internal sealed partial class Connection
                 await _handler.JoinLegacyAsync(this, urlRoom ?? ProtocolConstants.GlobalRoom);
             }
 
-            await ReadLoopAsync(urlRoom);
+            _handshakeTimer = IsLegacy ? null : StartHandshakeTimer();
+            // Runs until the client's close frame arrives: after the server asks to close, what the client
+            // still sends is read and ignored, so the close handshake completes instead of a reset.
+            while (true)
+            {
+                // A zero-byte read waits for data without holding a buffer: idle connections stay small.
+                // The lean path waits on the transport itself first, so not even a receive is pending.
+                while (_sink is not null && !_sink.EndWait(await _sink.WaitForInputAsync()))
+                {
+                }
+
+                var first = await _socket.ReceiveAsync(Memory<byte>.Empty, CancellationToken.None);
+                if (first.MessageType == WebSocketMessageType.Close)
+                {
+                    OnPeerClosed();
+                    break;
+                }
+
+                if (!await ReadMessageAsync(first, urlRoom))
+                {
+                    break;
+                }
+            }
         }
         catch (WebSocketException ex) when (ex.WebSocketErrorCode == WebSocketError.Faulted)
         {
@@ -184,7 +203,7 @@ internal sealed partial class Connection
             // a close already did) and the close deadline aborts a socket that will not take the rest.
             Close(CloseCodes.Normal, "", discardQueued: true);
             _queue.Complete(discard: true);
-            await writer;
+            await WriterEndAsync();
             await _handler.DisconnectAsync(this);
             _closeDeadline?.Dispose();
             _socket.Abort();

@@ -8,7 +8,8 @@ namespace ScaleChat.Server.Connections;
 /// </summary>
 internal sealed class Membership(Connection connection, string room, bool presence)
 {
-    private readonly Lock _lock = new();
+    // What arrives before the membership is live, and the lock for it: no lock object is kept once
+    // live, as a connection has one membership per room for its whole life.
     private List<(long Seq, byte[] Frame)>? _held = [];
     private long _heldBytes;
     private volatile bool _live;
@@ -27,9 +28,9 @@ internal sealed class Membership(Connection connection, string room, bool presen
     /// <summary>Called by the room's fan-out, in seq order.</summary>
     public void Deliver(long seq, byte[] frame)
     {
-        if (!_live)
+        if (!_live && Volatile.Read(ref _held) is { } held)
         {
-            lock (_lock)
+            lock (held)
             {
                 if (!_live)
                 {
@@ -37,12 +38,12 @@ internal sealed class Membership(Connection connection, string room, bool presen
                     _heldBytes += frame.Length;
                     if (_heldBytes > Connection.SendBudget)
                     {
-                        _held!.Clear();
+                        held.Clear();
                         Connection.CloseAsSlowConsumer();
                         return;
                     }
 
-                    _held!.Add((seq, frame));
+                    held.Add((seq, frame));
                     return;
                 }
             }
@@ -61,10 +62,11 @@ internal sealed class Membership(Connection connection, string room, bool presen
     /// </summary>
     public void GoLive(long deliveredSeq)
     {
-        lock (_lock)
+        var held = _held!;
+        lock (held)
         {
             _lastSeq = Math.Max(_lastSeq, deliveredSeq);
-            foreach (var (seq, frame) in _held!)
+            foreach (var (seq, frame) in held)
             {
                 if (seq > _lastSeq)
                 {
@@ -73,8 +75,8 @@ internal sealed class Membership(Connection connection, string room, bool presen
                 }
             }
 
-            _held = null;
             _live = true;
+            Volatile.Write(ref _held, null);
         }
     }
 }

@@ -1,9 +1,9 @@
 namespace ScaleChat.Server.Connections;
 
 /// <summary>
-/// Wakes the writer loops of connections whose send queue went from empty to not empty, from one
+/// Wakes the writers of connections whose send queue went from empty to not empty, from one
 /// dedicated thread per core, in the order they asked. A woken writer runs on that thread until its
-/// socket write would wait, so a fan-out never writes to a socket itself and never waits. Under load
+/// queue is empty or its socket write would wait, so a fan-out never writes to a socket itself and never waits. Under load
 /// this is what makes batching happen: while a loop works through its list, the next messages are
 /// fanned out and land in queues still waiting their turn, so each write carries everything queued
 /// since (one write per connection per pass, however many messages). When idle, a wake costs one
@@ -51,26 +51,29 @@ internal sealed class SendLoop : IDisposable
         _thread.Start();
     }
 
-    /// <summary>Asks for <paramref name="queue"/>'s writer to be woken on this loop's thread; never waits.</summary>
-    public void Wake(SendQueue queue)
+    /// <summary>
+    /// Asks for <paramref name="queue"/>'s writer to be woken on this loop's thread; never waits. False
+    /// when the loop has stopped (the server is stopping): the caller wakes it elsewhere, so that it
+    /// still finishes its connection.
+    /// </summary>
+    public bool Wake(SendQueue queue)
     {
         lock (_gate)
         {
-            if (!_stopped)
+            if (_stopped)
             {
-                _pending.Add(queue);
-                if (_sleeping)
-                {
-                    _sleeping = false;
-                    Monitor.Pulse(_gate);
-                }
-
-                return;
+                return false;
             }
-        }
 
-        // The server is stopping: wake the writer here, so that it still finishes its connection.
-        queue.Signal();
+            _pending.Add(queue);
+            if (_sleeping)
+            {
+                _sleeping = false;
+                Monitor.Pulse(_gate);
+            }
+
+            return true;
+        }
     }
 
     public void Dispose()
@@ -84,7 +87,7 @@ internal sealed class SendLoop : IDisposable
 
     private void Run()
     {
-        // Writers resumed here capture no context, so each resume is a plain call: they need none.
+        // A write that has to wait captures no context from here: writers need none.
         ExecutionContext.SuppressFlow();
         while (true)
         {
@@ -101,7 +104,7 @@ internal sealed class SendLoop : IDisposable
                     // No writer may wait for a loop that is gone: wake those still pending.
                     foreach (var queue in _pending)
                     {
-                        queue.Signal();
+                        queue.WakeOnThreadPool();
                     }
 
                     return;
@@ -114,7 +117,7 @@ internal sealed class SendLoop : IDisposable
             {
                 // Runs the writer inline until its next write that has to wait (then it goes on where
                 // that write completes) or until its queue is empty again.
-                queue.Signal();
+                queue.RunReader();
             }
 
             if (_running.Count > 4096)

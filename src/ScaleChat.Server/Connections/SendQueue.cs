@@ -1,17 +1,27 @@
 using System.Buffers;
-using System.Threading.Tasks.Sources;
 using ScaleChat.Protocol;
 
 namespace ScaleChat.Server.Connections;
 
 /// <summary>
-/// A connection's outgoing frames: many producers (fan-out from any thread) and one consumer (the
-/// connection's writer loop). Bounded in bytes, so a slow reader is found instead of growing
-/// without end. Written by hand because an idle connection must cost almost nothing: an empty
-/// queue holds no array, and waiting costs no allocation. With a <see cref="SendLoop"/>, a parked
-/// writer is woken on that loop's thread and runs there; without one, on the thread pool.
+/// A send queue's one consumer (the connection's writer), woken when its queue goes from parked to
+/// not empty or completed. It takes batches until <see cref="SendQueue.Park"/> parks it again; no
+/// task waits in between, so an idle connection holds no writer state at all.
 /// </summary>
-internal sealed class SendQueue(long maxBytes, SendLoop? loop = null) : IValueTaskSource<bool>
+internal interface ISendQueueReader
+{
+    /// <summary>Something was queued (or the queue completed) while the reader was parked.</summary>
+    void OnQueued();
+}
+
+/// <summary>
+/// A connection's outgoing frames: many producers (fan-out from any thread) and one consumer (the
+/// connection's writer). Bounded in bytes, so a slow reader is found instead of growing without
+/// end. Written by hand because an idle connection must cost almost nothing: an empty queue holds
+/// no array, and a parked reader holds nothing but this queue. With a <see cref="SendLoop"/>, a
+/// parked reader is woken on that loop's thread and runs there; without one, on the thread pool.
+/// </summary>
+internal sealed class SendQueue(long maxBytes, ISendQueueReader? reader = null, SendLoop? loop = null) : IThreadPoolWorkItem
 {
     private static readonly byte[][] Empty = [];
 
@@ -21,8 +31,9 @@ internal sealed class SendQueue(long maxBytes, SendLoop? loop = null) : IValueTa
     private int _count;
     private long _bytes;
     private bool _completed;
-    private bool _waiting;
-    private ManualResetValueTaskSourceCore<bool> _signal = new() { RunContinuationsAsynchronously = loop is null };
+
+    // The reader starts parked: the first frame (or the completion) wakes it.
+    private bool _parked = reader is not null;
 
     /// <summary>What <see cref="TryEnqueue"/> did.</summary>
     public enum Result
@@ -67,8 +78,8 @@ internal sealed class SendQueue(long maxBytes, SendLoop? loop = null) : IValueTa
             _items[(_head + _count) % _items.Length] = frame;
             _count++;
             _bytes += frame.Length;
-            wake = _waiting;
-            _waiting = false;
+            wake = _parked;
+            _parked = false;
         }
 
         if (wake)
@@ -133,24 +144,34 @@ internal sealed class SendQueue(long maxBytes, SendLoop? loop = null) : IValueTa
         }
     }
 
-    /// <summary>Completes when there is a frame to read (true) or the queue is completed and empty (false).</summary>
-    public ValueTask<bool> WaitToReadAsync()
+    /// <summary>What <see cref="Park"/> found.</summary>
+    public enum ParkResult
+    {
+        /// <summary>The reader is parked: the next frame or the completion wakes it.</summary>
+        Parked,
+        /// <summary>Frames came in meanwhile: the reader goes on taking them.</summary>
+        More,
+        /// <summary>The queue is completed and empty: the reader is done for good.</summary>
+        Done,
+    }
+
+    /// <summary>The reader found the queue empty; parks it unless a frame came in or the queue is done.</summary>
+    public ParkResult Park()
     {
         lock (_lock)
         {
             if (_count > 0)
             {
-                return new ValueTask<bool>(true);
+                return ParkResult.More;
             }
 
             if (_completed)
             {
-                return new ValueTask<bool>(false);
+                return ParkResult.Done;
             }
 
-            _signal.Reset();
-            _waiting = true;
-            return new ValueTask<bool>(this, _signal.Version);
+            _parked = true;
+            return ParkResult.Parked;
         }
     }
 
@@ -169,8 +190,8 @@ internal sealed class SendQueue(long maxBytes, SendLoop? loop = null) : IValueTa
                 _bytes = 0;
             }
 
-            wake = _waiting;
-            _waiting = false;
+            wake = _parked;
+            _parked = false;
         }
 
         if (wake)
@@ -179,18 +200,19 @@ internal sealed class SendQueue(long maxBytes, SendLoop? loop = null) : IValueTa
         }
     }
 
-    /// <summary>Completes the parked writer's wait (on the send loop's thread, when there is one).</summary>
-    internal void Signal() => _signal.SetResult(Volatile.Read(ref _count) > 0);
+    /// <summary>Runs the woken reader on this thread (the send loop's).</summary>
+    internal void RunReader() => reader!.OnQueued();
+
+    /// <summary>Runs the woken reader on the thread pool.</summary>
+    internal void WakeOnThreadPool() => ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+
+    void IThreadPoolWorkItem.Execute() => RunReader();
 
     private void Wake()
     {
-        if (loop is null)
+        if (loop is null || !loop.Wake(this))
         {
-            Signal();
-        }
-        else
-        {
-            loop.Wake(this);
+            WakeOnThreadPool();
         }
     }
 
@@ -206,10 +228,4 @@ internal sealed class SendQueue(long maxBytes, SendLoop? loop = null) : IValueTa
         _head = 0;
     }
 
-    bool IValueTaskSource<bool>.GetResult(short token) => _signal.GetResult(token);
-
-    ValueTaskSourceStatus IValueTaskSource<bool>.GetStatus(short token) => _signal.GetStatus(token);
-
-    void IValueTaskSource<bool>.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
-        _signal.OnCompleted(continuation, state, token, flags);
 }

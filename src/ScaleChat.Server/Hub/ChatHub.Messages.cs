@@ -10,7 +10,7 @@ internal sealed partial class ChatHub
 {
     private async ValueTask SendToRoomAsync(Connection connection, ClientCommand command)
     {
-        if (!connection.Rooms.ContainsKey(command.Room!))
+        if (!connection.Rooms.Contains(command.Room!))
         {
             NotJoined(connection, command);
             return;

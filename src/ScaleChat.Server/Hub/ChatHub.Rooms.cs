@@ -9,7 +9,7 @@ internal sealed partial class ChatHub
     private async ValueTask JoinAsync(Connection connection, ClientCommand command)
     {
         var room = command.Room!;
-        if (connection.Rooms.ContainsKey(room))
+        if (connection.Rooms.Contains(room))
         {
             // Already in: answer with where the room stands; nothing is replayed twice.
             var current = await _streams.GetPositionAsync(room);
@@ -78,7 +78,7 @@ internal sealed partial class ChatHub
 
     private async ValueTask HistoryAsync(Connection connection, ClientCommand command)
     {
-        if (!connection.Rooms.ContainsKey(command.Room!))
+        if (!connection.Rooms.Contains(command.Room!))
         {
             NotJoined(connection, command);
             return;
@@ -90,7 +90,7 @@ internal sealed partial class ChatHub
 
     private async ValueTask WhoAsync(Connection connection, ClientCommand command)
     {
-        if (!connection.Rooms.ContainsKey(command.Room!))
+        if (!connection.Rooms.Contains(command.Room!))
         {
             NotJoined(connection, command);
             return;
@@ -115,7 +115,7 @@ internal sealed partial class ChatHub
     private async ValueTask<Membership> EnterAsync(Connection connection, string name, bool presence)
     {
         var membership = new Membership(connection, name, presence);
-        connection.Rooms[name] = membership;
+        connection.Rooms.Set(membership);
         TaskCompletionSource? subscribing = null;
         Room room;
         bool userFirst;
@@ -157,7 +157,7 @@ internal sealed partial class ChatHub
         }
         catch
         {
-            connection.Rooms.Remove(name);
+            connection.Rooms.Remove(name, out _);
             await ExitAsync(membership);
             throw;
         }

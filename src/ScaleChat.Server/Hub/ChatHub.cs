@@ -181,7 +181,7 @@ internal sealed partial class ChatHub : IBackplaneHandler, IConnectionHandler, I
             Interlocked.Decrement(ref _legacyConnections);
         }
 
-        foreach (var membership in connection.Rooms.Values.ToArray())
+        foreach (var membership in connection.Rooms.All)
         {
             await ExitAsync(membership);
         }

@@ -6,7 +6,7 @@ using ScaleChat.Server.Tests.Infrastructure;
 namespace ScaleChat.Server.Tests.Connections;
 
 /// <summary>
-/// On the lean path the writer loop frames server messages itself and writes them straight into the
+/// On the lean path the writer frames server messages itself and writes them straight into the
 /// transport, beside the WebSocket's own frames (pings, pongs, close). A standard client must read
 /// every frame whole, whatever its length and however the two writers interleave.
 /// </summary>
@@ -88,31 +88,55 @@ public sealed class DirectFrameTests
     }
 
     [Fact(Timeout = 20_000)]
-    public async Task ASendLoopWakesEveryParkedWriterAndStillWakesThemAfterItStopped()
+    public async Task ASendLoopWakesEveryParkedWriterOnItsThreadAndTheThreadPoolWakesThemAfterItStopped()
     {
         var loops = new SendLoops(2);
-        var queues = Enumerable.Range(0, 100).Select(_ => new SendQueue(1 << 20, loops.Next())).ToArray();
-        var waits = queues.Select(q => q.WaitToReadAsync().AsTask()).ToArray();
+        var readers = Enumerable.Range(0, 100).Select(_ => new RecordingReader()).ToArray();
+        var queues = readers.Select(r => r.Queue = new SendQueue(1 << 20, r, loops.Next())).ToArray();
         foreach (var queue in queues)
         {
             Assert.Equal(SendQueue.Result.Queued, queue.TryEnqueue([1, 2, 3]));
         }
 
-        Assert.All(await Task.WhenAll(waits).WaitAsync(Timeout), Assert.True);
-
-        loops.Dispose();
-        var later = queues.Select(q =>
+        foreach (var reader in readers)
         {
-            Assert.NotNull(q.DequeueBatch(1024, 0, out var objects, out _));
-            Assert.Equal(1, objects);
-            return q.WaitToReadAsync().AsTask();
-        }).ToArray();
-        foreach (var queue in queues)
-        {
-            queue.Complete(discard: false);
+            Assert.StartsWith("scalechat-send-", await reader.Woken.Reader.ReadAsync().AsTask().WaitAsync(Timeout));
         }
 
-        Assert.All(await Task.WhenAll(later).WaitAsync(Timeout), Assert.False);
+        loops.Dispose();
+        foreach (var queue in queues)
+        {
+            queue.TryEnqueue([4]);
+        }
+
+        foreach (var reader in readers)
+        {
+            Assert.Equal("thread pool", await reader.Woken.Reader.ReadAsync().AsTask().WaitAsync(Timeout));
+        }
+
+        Assert.All(readers, r => Assert.Equal(2, r.Objects));
+    }
+
+    /// <summary>A writer that takes one batch per wake and parks again, and says where it ran.</summary>
+    private sealed class RecordingReader : ISendQueueReader
+    {
+        public SendQueue Queue { get; set; } = null!;
+
+        public System.Threading.Channels.Channel<string> Woken { get; } = System.Threading.Channels.Channel.CreateUnbounded<string>();
+
+        public int Objects { get; private set; }
+
+        public void OnQueued()
+        {
+            while (Queue.DequeueBatch(1024, 0, out var objects, out _) is { } buffer)
+            {
+                Objects += objects;
+                System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+            }
+
+            Assert.Equal(SendQueue.ParkResult.Parked, Queue.Park());
+            Woken.Writer.TryWrite(Thread.CurrentThread.IsThreadPoolThread ? "thread pool" : Thread.CurrentThread.Name ?? "");
+        }
     }
 
     /// <summary>A writer's buffer: <paramref name="objects"/> joined by '\n' after the header room.</summary>

@@ -50,6 +50,53 @@ public sealed class SendQueueTests
         Assert.Equal("{\"b\":2}", Take(queue, maxBytes: 0, headerRoom: 10));
     }
 
+    [Fact]
+    public void AParkedReaderIsWokenOnceByTheFirstFrameAndDoneOnlyWhenCompletedAndEmpty()
+    {
+        var reader = new CountingReader();
+        var queue = new SendQueue(1 << 20, reader);
+        // Woken on the thread pool: wait for each wake.
+        queue.TryEnqueue([1]);
+        queue.TryEnqueue([2]);
+        reader.WaitFor(1);
+        Assert.Equal(SendQueue.ParkResult.More, queue.Park());
+        Assert.NotNull(queue.DequeueBatch(1024, 0, out var objects, out _));
+        Assert.Equal(2, objects);
+        Assert.Equal(SendQueue.ParkResult.Parked, queue.Park());
+
+        queue.TryEnqueue([3]);
+        reader.WaitFor(2);
+        queue.Complete(discard: false);
+        Assert.Equal(SendQueue.ParkResult.More, queue.Park()); // what is queued still goes
+        Assert.NotNull(queue.DequeueBatch(1024, 0, out _, out _));
+        Assert.Equal(SendQueue.ParkResult.Done, queue.Park());
+        Assert.Equal(SendQueue.Result.Closed, queue.TryEnqueue([4]));
+        Thread.Sleep(100);
+        Assert.Equal(2, reader.Wakes); // no wake for what came while it was not parked, none after the end
+    }
+
+    [Fact]
+    public void CompletingAQueueWakesItsParkedReader()
+    {
+        var reader = new CountingReader();
+        var queue = new SendQueue(1 << 20, reader);
+        queue.Complete(discard: true);
+        reader.WaitFor(1);
+        Assert.Equal(SendQueue.ParkResult.Done, queue.Park());
+    }
+
+    /// <summary>A reader that only counts its wakes.</summary>
+    private sealed class CountingReader : ISendQueueReader
+    {
+        private int _wakes;
+
+        public int Wakes => Volatile.Read(ref _wakes);
+
+        public void OnQueued() => Interlocked.Increment(ref _wakes);
+
+        public void WaitFor(int wakes) => Assert.True(SpinWait.SpinUntil(() => Wakes >= wakes, TimeSpan.FromSeconds(10)));
+    }
+
     /// <summary>The next batch's payload as text.</summary>
     private static string Take(SendQueue queue, int maxBytes, int headerRoom)
     {
