@@ -11,7 +11,8 @@
 #            messages a second (deliveries = rate x 1,000), PASSES passes each, a fresh server each.
 #   ceiling  rising rates, one pass each, until p99 reaches 50 ms or a delivery is lost.
 #   idle     memory per idle connection with IDLE connections held (bench/ScaleChat.Benchmarks).
-#   connect  connections a second and server CPU per connection (open mode).
+#   connect  connections a second and server CPU per connection (open mode): bench/gogen --connect
+#            after CONNECT_WARMUP rounds of 5,000, pinned as fanout; then open against token mode.
 #   alloc    allocations per delivery (BenchmarkDotNet, [MemoryDiagnoser]).
 #
 # Environment: SERVER_DLL (a scalechat.dll to measure instead of this tree's Release build), PASSES (2),
@@ -22,7 +23,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 steps=${STEPS:-fanout ceiling idle connect alloc}
 passes=${PASSES:-2} rates=${RATES:-50 100 400} ceiling=${CEILING:-200 300 400 600 800 1000 1200 1600 2000}
-warmup=${WARMUP:-20} duration=${DURATION:-15} idle_counts=${IDLE:-10000 19500} port=${PORT:-18600}
+warmup=${WARMUP:-20} duration=${DURATION:-15} connect_warmup=${CONNECT_WARMUP:-20} idle_counts=${IDLE:-10000 19500} port=${PORT:-18600}
 work=$(mktemp -d)
 server=""
 cleanup() { if [ -n "$server" ]; then kill "$server" 2>/dev/null || true; fi; rm -rf "$work"; }
@@ -97,11 +98,11 @@ PY
   echo "- Commit: \`$commit\`; server build: \`$build\`"
   echo "- Machine: $(nproc) cores, $(lscpu | sed -n 's/^Model name: *//p' | head -1), $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), Linux $(uname -r), .NET $(dotnet --version)"
   echo "- Load average at the start: $(cut -d' ' -f1-3 /proc/loadavg)"
-  echo "- Command: \`STEPS=\"$steps\" PASSES=$passes RATES=\"$rates\" CEILING=\"$ceiling\" WARMUP=$warmup DURATION=$duration bench/run.sh\`"
+  echo "- Command: \`STEPS=\"$steps\" PASSES=$passes RATES=\"$rates\" CEILING=\"$ceiling\" WARMUP=$warmup DURATION=$duration CONNECT_WARMUP=$connect_warmup bench/run.sh\`"
   echo
 } >"$out"
 
-if [[ " $steps " == *" fanout "* || " $steps " == *" ceiling "* ]]; then
+if [[ " $steps " == *" fanout "* || " $steps " == *" ceiling "* || " $steps " == *" connect "* ]]; then
   (cd "$here/bench/gogen" && GO111MODULE=off GOPATH=/usr/share/gocode go build -o "$work/gogen" .)
 fi
 
@@ -155,7 +156,29 @@ if [[ " $steps " == *" idle "* ]]; then
 fi
 
 if [[ " $steps " == *" connect "* ]]; then
-  { echo "## Connect rate (open mode, the client in the same sitting)"; echo; } >>"$out"
+  { echo "## Connect rate (open mode): the server pinned to CPU 0, \`bench/gogen --connect\` pinned to CPU 1"; echo
+    echo "A round connects 5,000 clients, 64 at a time, each saying hello and waiting for welcome, then closes them."
+    echo "$connect_warmup rounds first warm the server up: its code is still being compiled to its final tier through the"
+    echo "first tens of thousands of connections. Server CPU counts the connect, the hello and the close."; echo
+    echo "| pass | connections/s | server CPU per connection |"; echo "|---:|---:|---:|"; } >>"$out"
+  start_server
+  for _ in $(seq "$connect_warmup"); do taskset -c 1 "$work/gogen" --connect --url "ws://127.0.0.1:$port/ws" --clients 5000 >/dev/null 2>&1; sleep 1; done
+  for pass in $(seq "$passes"); do
+    before=$(cpu_ticks "$server")
+    line=$(taskset -c 1 "$work/gogen" --connect --url "ws://127.0.0.1:$port/ws" --clients 5000 2>&1 | tail -1)
+    sleep 1 # the closes
+    after=$(cpu_ticks "$server")
+    python3 - "$pass" "$line" "$before" "$after" "$hz" >>"$out" <<'PY'
+import json, sys
+try:
+    g = json.loads(sys.argv[2])
+    print("| {} | {:,.0f} | {:.0f} µs |".format(sys.argv[1], g["perSecond"], (int(sys.argv[4]) - int(sys.argv[3])) / int(sys.argv[5]) / g["connected"] * 1e6))
+except ValueError:
+    print("| {} | failed: {} | |".format(sys.argv[1], sys.argv[2]))
+PY
+  done
+  stop_server
+  { echo; echo "Open against token mode (\`connect-cost\`: a .NET client on both cores beside the server, after 1,000 connections of warm-up):"; echo; } >>"$out"
   dotnet "$bench" connect-cost --server "$dll" --connections 5000 --rounds 2 | grep '^|' >>"$out" || echo "(failed)" >>"$out"
   echo >>"$out"
 fi

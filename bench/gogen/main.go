@@ -2,6 +2,8 @@
 // gorilla/websocket, to check what `scalechat load` measures on the same server. It runs the
 // same workload shape: clients in one room each, messages round the publishers on a fixed
 // schedule (open model), text "#k#" padded to --size, latency from the scheduled send time.
+// With --connect it measures the connect rate instead: --clients connections, --concurrency at a
+// time, each saying hello and waiting for welcome; then it closes them all.
 package main
 
 import (
@@ -36,7 +38,13 @@ func main() {
 	warmup := flag.Duration("warmup", 3*time.Second, "sending before measuring")
 	duration := flag.Duration("duration", 15*time.Second, "time measured")
 	drain := flag.Duration("drain", 5*time.Second, "longest wait for the last deliveries")
+	connect := flag.Bool("connect", false, "measure the connect rate only")
+	concurrency := flag.Int("concurrency", 64, "connects at a time (with --connect)")
 	flag.Parse()
+	if *connect {
+		connectRate(*url, *clients, *concurrency)
+		return
+	}
 
 	tag := strconv.FormatInt(time.Now().UnixNano(), 36) // names are held for a while after a run: a new tag each run
 	cs := make([]*client, *clients)
@@ -196,4 +204,47 @@ func main() {
 		"schedulerLateP99Ms": pct(late, 0.99), "unparsable": unparsable,
 	})
 	fmt.Println(string(out))
+}
+
+// connectRate opens n connections, c at a time, each to {url}/load-0 with hello and welcome, and
+// prints how long that took as a JSON line; then closes them.
+func connectRate(url string, n, c int) {
+	tag := strconv.FormatInt(time.Now().UnixNano(), 36)
+	conns := make([]*websocket.Conn, n)
+	next := int64(-1)
+	var wg sync.WaitGroup
+	start := time.Now()
+	for w := 0; w < c; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			d := websocket.Dialer{Subprotocols: []string{"scalechat.v1"}, ReadBufferSize: 1024, WriteBufferSize: 1024}
+			for i := atomic.AddInt64(&next, 1); i < int64(n); i = atomic.AddInt64(&next, 1) {
+				conn, _, err := d.Dial(url+"/load-0", nil)
+				if err != nil {
+					fmt.Fprintln(os.Stderr, "connect:", err)
+					os.Exit(2)
+				}
+				conn.WriteMessage(websocket.TextMessage, []byte(fmt.Sprintf(`{"type":"hello","name":"c%s-%d"}`, tag, i)))
+				for {
+					_, data, err := conn.ReadMessage()
+					if err != nil {
+						fmt.Fprintln(os.Stderr, "welcome:", err)
+						os.Exit(2)
+					}
+					if bytes.Contains(data, []byte(`"type":"welcome"`)) {
+						break
+					}
+				}
+				conns[i] = conn
+			}
+		}()
+	}
+	wg.Wait()
+	seconds := time.Since(start).Seconds()
+	out, _ := json.Marshal(map[string]any{"connected": n, "seconds": seconds, "perSecond": float64(n) / seconds})
+	fmt.Println(string(out))
+	for _, conn := range conns {
+		conn.Close()
+	}
 }
