@@ -4,10 +4,15 @@ using ScaleChat.Backplane;
 
 namespace ScaleChat.Server.Backplane;
 
-/// <summary>The single node's name holds: a dictionary, with lapsed holds swept out at each renewal.</summary>
+/// <summary>
+/// The single node's name holds: a dictionary, with lapsed holds swept out by a renewal at most once
+/// a second. Every disconnect renews its name's hold, so a sweep per renewal would make each
+/// disconnect cost as much as all the names held (a churn of connections would cost their square).
+/// </summary>
 internal sealed class InMemoryNameHolds(TimeProvider time) : INameHolds
 {
     private readonly Dictionary<string, (string Key, long Until)> _holds = new(StringComparer.Ordinal);
+    private long _nextSweep;
 
     public ValueTask<string?> ClaimAsync(string user, string? presentedKey, string newKey, TimeSpan hold)
     {
@@ -30,12 +35,18 @@ internal sealed class InMemoryNameHolds(TimeProvider time) : INameHolds
         var now = time.GetTimestamp();
         lock (_holds)
         {
-            // Lapsed holds go first, so that names used once and left do not pile up.
-            foreach (var (user, held) in _holds)
+            // Lapsed holds go, so that names used once and left do not pile up; a lapsed hold left
+            // until the next sweep holds nothing, as a claim checks its time.
+            if (now >= _nextSweep)
             {
-                if (held.Until <= now)
+                _nextSweep = now + time.TimestampFrequency;
+                Sweeps++;
+                foreach (var (user, held) in _holds)
                 {
-                    _holds.Remove(user);
+                    if (held.Until <= now)
+                    {
+                        _holds.Remove(user);
+                    }
                 }
             }
 
@@ -50,6 +61,9 @@ internal sealed class InMemoryNameHolds(TimeProvider time) : INameHolds
 
         return ValueTask.CompletedTask;
     }
+
+    /// <summary>Sweeps of lapsed holds so far (for tests).</summary>
+    internal int Sweeps { get; private set; }
 
     /// <summary>Held names now, lapsed or not yet swept included (for tests).</summary>
     internal int Count
