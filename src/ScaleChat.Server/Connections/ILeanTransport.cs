@@ -5,7 +5,7 @@ namespace ScaleChat.Server.Connections;
 
 /// <summary>
 /// The lean upgrade path's transport, beside its WebSocket: it takes whole server text frames from
-/// the writer loop without the WebSocket's send path, and lets the read loop wait for input with
+/// the connection's writer without the WebSocket's send path, and lets the read loop wait for input with
 /// nothing pending but the transport's own read.
 /// </summary>
 internal interface ILeanTransport

@@ -79,7 +79,7 @@ internal static class ChatEndpoints
 
     /// <summary>Runs an accepted WebSocket as a chat connection until it closes (both ways of accepting end here).</summary>
     /// <param name="identity">The identity of a token that came with the upgrade (token mode), or null.</param>
-    /// <param name="sink">Where the writer loop writes whole frames itself (the lean path), or null for the WebSocket's send path.</param>
+    /// <param name="sink">Where the writer writes whole frames itself (the lean path), or null for the WebSocket's send path.</param>
     public static Task RunConnectionAsync(WebSocket socket, bool v1, string? room, TokenIdentity? identity, IServiceProvider services, ILeanTransport? sink = null)
     {
         var hub = services.GetRequiredService<ChatHub>();

@@ -1,7 +1,7 @@
 namespace ScaleChat.Server.Metrics;
 
 /// <summary>
-/// A connection's WebSocket traffic. Its read loop writes the "in" fields and its writer loop the
+/// A connection's WebSocket traffic. Its read loop writes the "in" fields and its writer the
 /// "out" fields, each with plain adds (one writer per field, so no interlocked operation on the
 /// message path); the metrics read them when scraped.
 /// </summary>
