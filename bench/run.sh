@@ -143,7 +143,7 @@ if [[ " $steps " == *" idle "* ]]; then
     dotnet "$bench" server-idle --port "$port" --clients "$count" >"$work/idle.log" 2>&1 &
     server=$!
     for _ in $(seq 150); do grep -q "waiting for" "$work/idle.log" && break; sleep 0.2; done
-    dotnet "$bench" idle --url "ws://127.0.0.1:$port/ws" --clients "$count" >"$work/clients.log" 2>&1 &
+    dotnet "$bench" idle --url "ws://127.0.0.1:$port/ws" --clients "$count" --hold 300 >"$work/clients.log" 2>&1 &
     clients=$!
     wait "$server" || true; server=""
     kill "$clients" 2>/dev/null || true; wait "$clients" 2>/dev/null || true

@@ -7,7 +7,9 @@ namespace ScaleChat.Benchmarks;
 /// <summary>
 /// Memory per idle client: connects N clients to a running server (in another process, so its
 /// memory is not counted), lets them settle and divides what this process grew by N.
-/// Usage: idle --url ws://127.0.0.1:8080/ws [--clients 5000].
+/// Usage: idle --url ws://127.0.0.1:8080/ws [--clients 5000] [--hold SECONDS]. With --hold the clients
+/// stay connected that long after the figures, so that a server measuring them (server-idle) still
+/// has them all.
 /// </summary>
 internal static class ClientIdleMemory
 {
@@ -15,6 +17,7 @@ internal static class ClientIdleMemory
     {
         var url = new Uri(Probe.Flag(args, "--url") ?? "ws://127.0.0.1:8080/ws");
         var count = int.Parse(Probe.Flag(args, "--clients") ?? "5000", CultureInfo.InvariantCulture);
+        var hold = int.Parse(Probe.Flag(args, "--hold") ?? "0", CultureInfo.InvariantCulture);
 
         // Warm up: one client, so code, the shared handler and pools are not counted per client.
         var warm = await ConnectAsync(url, "warm");
@@ -46,6 +49,7 @@ internal static class ClientIdleMemory
         Console.WriteLine($"clients: {count} (connected in {connectTime.TotalSeconds:0.0} s)");
         Console.WriteLine($"managed heap per idle client: {(heapAfter - heapBefore) / count:N0} bytes");
         Console.WriteLine($"working set per idle client: {(workingSetAfter - workingSetBefore) / count:N0} bytes");
+        await Task.Delay(TimeSpan.FromSeconds(hold));
         await Task.WhenAll(clients.Select(c => c.DisposeAsync().AsTask()));
         await warm.DisposeAsync();
         return 0;
