@@ -153,6 +153,8 @@ public sealed class ChatClientTests : IAsyncLifetime
         await alice.JoinAsync("dev").Bounded();
         await bob.JoinAsync("dev").Bounded();
 
+        // Alice's reconnect waits until all ten are sent, so she has missed all ten however fast she is back.
+        _proxy.HoldNewConnections();
         _proxy.DropAll();
         await events.NextAsync<ConnectionStateChanged>(s => s.State == ConnectionState.Reconnecting);
         for (var i = 1; i <= 10; i++)
@@ -160,6 +162,7 @@ public sealed class ChatClientTests : IAsyncLifetime
             await bob.SendAsync("dev", $"missed {i}").Bounded();
         }
 
+        _proxy.ReleaseNewConnections();
         var resumed = await events.NextAsync<RoomResumed>(r => r.Room == "dev");
         Assert.False(resumed.Recovered);
         Assert.Equal(10, resumed.Position.Seq - resumed.LastSeen.Seq);

@@ -15,6 +15,7 @@ internal sealed class TcpProxy : IAsyncDisposable
     private readonly ConcurrentDictionary<Socket, byte> _sockets = new();
     private readonly CancellationTokenSource _stop = new();
     private readonly ConcurrentDictionary<Socket, byte> _frozen = new();
+    private volatile TaskCompletionSource? _held;
 
     public TcpProxy(Uri target)
     {
@@ -57,6 +58,12 @@ internal sealed class TcpProxy : IAsyncDisposable
         }
     }
 
+    /// <summary>New connections wait, accepted but not passed on, until <see cref="ReleaseNewConnections"/>.</summary>
+    public void HoldNewConnections() => _held = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Passes on the connections that waited, and every new one again.</summary>
+    public void ReleaseNewConnections() => Interlocked.Exchange(ref _held, null)?.TrySetResult();
+
     private async Task AcceptAsync()
     {
         while (!_stop.IsCancellationRequested)
@@ -74,6 +81,11 @@ internal sealed class TcpProxy : IAsyncDisposable
             var server = new Socket(SocketType.Stream, ProtocolType.Tcp);
             try
             {
+                if (_held is { } held)
+                {
+                    await held.Task.WaitAsync(_stop.Token);
+                }
+
                 await server.ConnectAsync(_target, _stop.Token);
             }
             catch (Exception)
