@@ -61,28 +61,9 @@ func main() {
 	for i := 0; i < *clients; i++ {
 		room := i % *rooms
 		d := websocket.Dialer{Subprotocols: []string{"scalechat.v1"}, ReadBufferSize: 4096, WriteBufferSize: 4096}
-		conn, _, err := d.Dial(fmt.Sprintf("%s/load-%d", *url, room), nil)
-		if err != nil {
-			fmt.Fprintln(os.Stderr, "connect:", err)
-			os.Exit(2)
-		}
-		c := &client{conn: conn}
+		// Waits for welcome before the next connect.
+		c := &client{conn: dialHello(d, fmt.Sprintf("%s/load-%d", *url, room), fmt.Sprintf("go%s-%d", tag, i))}
 		cs[i] = c
-		hello := fmt.Sprintf(`{"type":"hello","name":"go%s-%d"}`, tag, i)
-		if err := conn.WriteMessage(websocket.TextMessage, []byte(hello)); err != nil {
-			os.Exit(2)
-		}
-		// Wait for welcome before the next connect.
-		for {
-			_, data, err := conn.ReadMessage()
-			if err != nil {
-				fmt.Fprintln(os.Stderr, "welcome:", err)
-				os.Exit(2)
-			}
-			if bytes.Contains(data, []byte(`"type":"welcome"`)) {
-				break
-			}
-		}
 		joined[room]++
 		wg.Add(1)
 		go func(c *client) {
@@ -220,23 +201,7 @@ func connectRate(url string, n, c int) {
 			defer wg.Done()
 			d := websocket.Dialer{Subprotocols: []string{"scalechat.v1"}, ReadBufferSize: 1024, WriteBufferSize: 1024}
 			for i := atomic.AddInt64(&next, 1); i < int64(n); i = atomic.AddInt64(&next, 1) {
-				conn, _, err := d.Dial(url+"/load-0", nil)
-				if err != nil {
-					fmt.Fprintln(os.Stderr, "connect:", err)
-					os.Exit(2)
-				}
-				conn.WriteMessage(websocket.TextMessage, []byte(fmt.Sprintf(`{"type":"hello","name":"c%s-%d"}`, tag, i)))
-				for {
-					_, data, err := conn.ReadMessage()
-					if err != nil {
-						fmt.Fprintln(os.Stderr, "welcome:", err)
-						os.Exit(2)
-					}
-					if bytes.Contains(data, []byte(`"type":"welcome"`)) {
-						break
-					}
-				}
-				conns[i] = conn
+				conns[i] = dialHello(d, url+"/load-0", fmt.Sprintf("c%s-%d", tag, i))
 			}
 		}()
 	}
@@ -246,5 +211,28 @@ func connectRate(url string, n, c int) {
 	fmt.Println(string(out))
 	for _, conn := range conns {
 		conn.Close()
+	}
+}
+
+// dialHello connects to url, says hello as name and returns once welcome has come; it ends the
+// process on any failure.
+func dialHello(d websocket.Dialer, url, name string) *websocket.Conn {
+	conn, _, err := d.Dial(url, nil)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "connect:", err)
+		os.Exit(2)
+	}
+	if err := conn.WriteMessage(websocket.TextMessage, []byte(fmt.Sprintf(`{"type":"hello","name":"%s"}`, name))); err != nil {
+		os.Exit(2)
+	}
+	for {
+		_, data, err := conn.ReadMessage()
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "welcome:", err)
+			os.Exit(2)
+		}
+		if bytes.Contains(data, []byte(`"type":"welcome"`)) {
+			return conn
+		}
 	}
 }
