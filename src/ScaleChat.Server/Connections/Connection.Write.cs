@@ -14,7 +14,7 @@ internal sealed partial class Connection : ISendQueueReader
 
     /// <summary>
     /// The only code that writes to the socket, run when the send queue wakes it (on a send loop's
-    /// thread) until the queue is empty again: then it returns and holds nothing, no task and no
+    /// thread, or the thread pool without one) until the queue is empty again: then it returns and holds nothing, no task and no
     /// buffer. A write the socket cannot take at once goes on when it completes. Version-1 clients
     /// get everything queued since the last write in one frame (objects separated by '\n') and one
     /// flush; legacy clients read one object per frame. The queue copies a batch straight into a
