@@ -1,7 +1,9 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using System.Text.Json;
 using ScaleChat.Cli.Load;
+using ScaleChat.LoadTest.Running;
 using ScaleChat.LoadTest.Tests.Infrastructure;
 
 namespace ScaleChat.LoadTest.Tests;
@@ -151,6 +153,79 @@ public sealed class CommandLineTests
         Assert.Equal(2, process.ExitCode);
         Assert.Single(error.Trim().Split('\n'));
         Assert.Contains("--nonsense", error);
+    }
+
+    [Theory]
+    [InlineData(null, false)]
+    [InlineData("1", true)]
+    public async Task TheGeneratorRunsWithoutTieredCompilationUnlessItIsAskedFor(string? tiering, bool expected)
+    {
+        await using var server = await TestServer.StartAsync();
+        var directory = Path.Combine(Path.GetTempPath(), "scalechat-load-tests", Guid.NewGuid().ToString("N"));
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true };
+        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "scalechat.dll"));
+        foreach (var argument in LoadCli.Short(server.WsUrl, "--clients", "4", "--rooms", "1", "--publishers", "1", "--rate", "10", "--duration", "1s", "--report", directory))
+        {
+            info.ArgumentList.Add(argument);
+        }
+
+        info.ArgumentList.Insert(1, "load");
+        info.Environment.Remove(GeneratorProcess.TieringVariable);
+        if (tiering is not null)
+        {
+            info.Environment[GeneratorProcess.TieringVariable] = tiering;
+        }
+
+        using var process = Process.Start(info)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.True(process.ExitCode == 0, await output + await error);
+        var report = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(directory, "report.json"))).RootElement;
+        Assert.Equal(expected, report.GetProperty("generator").GetProperty("tieredCompilation").GetBoolean());
+        Assert.Equal(40, report.GetProperty("delivered").GetInt64());
+        Assert.Equal(expected, (await output).Contains("tiered compilation on", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task TheSamplerTakesTheCoreOnlyWhenTheEventLoopLeavesItFree()
+    {
+        await using var server = await TestServer.StartAsync();
+        var run = LoadCli.RunAsync(LoadCli.Short(server.WsUrl, "--clients", "4", "--rooms", "1", "--publishers", "1", "--rate", "10", "--duration", "3s"));
+
+        // The sampler is a thread of its own, at the lowest priority (nice 19), while the run goes on.
+        int? nice = null;
+        for (var waited = 0; nice is null && waited < 200 && !run.IsCompleted; waited++)
+        {
+            nice = NiceOfThread("load sampler");
+            await Task.Delay(50);
+        }
+
+        Assert.Equal(0, (await run).ExitCode);
+        Assert.Equal(19, nice);
+    }
+
+    private static int? NiceOfThread(string name)
+    {
+        foreach (var task in Directory.EnumerateDirectories("/proc/self/task"))
+        {
+            try
+            {
+                if (File.ReadAllText(Path.Combine(task, "comm")).Trim() == name)
+                {
+                    // Fields after the name in parentheses: state is field 3, nice field 19.
+                    var stat = File.ReadAllText(Path.Combine(task, "stat"));
+                    return int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[16], System.Globalization.CultureInfo.InvariantCulture);
+                }
+            }
+            catch (IOException)
+            {
+                // The thread ended while we looked.
+            }
+        }
+
+        return null;
     }
 
     private static int FreePort()

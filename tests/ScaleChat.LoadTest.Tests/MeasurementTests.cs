@@ -28,6 +28,24 @@ public sealed class MeasurementTests
         Assert.Equal(99.0, merged.P99, 0);
     }
 
+    [Fact]
+    public void EachSummaryHoldsOnlyItsOwnValues()
+    {
+        var low = HistogramData.NewHistogram();
+        var high = HistogramData.NewHistogram();
+        low.RecordValueWithCount(1_000, 10);
+        high.RecordValueWithCount(9_000, 5);
+
+        // One after the other on the same thread: the second must not see the first's values.
+        var first = HistogramData.From(low).Summarize();
+        var second = HistogramData.From(high).Summarize();
+
+        Assert.Equal((10L, 1.0), (first.Count, first.P50));
+        Assert.Equal(5L, second.Count);
+        Assert.Equal(9.0, second.P50, 1);
+        Assert.Equal(9.0, second.Mean, 1);
+    }
+
     [Theory]
     [InlineData("p99<50ms", "p99", "<", 50)]
     [InlineData("max<=1s", "max", "<=", 1000)]

@@ -11,6 +11,9 @@ public sealed record HistogramData(long[] Values, long[] Counts)
     /// <summary>Highest value tracked: one hour in microseconds.</summary>
     public const long HighestMicros = 3_600_000_000;
 
+    [ThreadStatic]
+    private static LongHistogram? _scratch;
+
     public static HistogramData Empty { get; } = new([], []);
 
     public static LongHistogram NewHistogram() => new(1, HighestMicros, 3);
@@ -73,7 +76,10 @@ public sealed record HistogramData(long[] Values, long[] Counts)
     /// <summary>The percentiles of the report, in milliseconds.</summary>
     public LatencySummary Summarize()
     {
-        var histogram = NewHistogram();
+        // A histogram is 180 KB (the large-object heap): reused, so the live line's summary each
+        // second makes no garbage whose collection would pause the event loop.
+        var histogram = _scratch ??= NewHistogram();
+        histogram.Reset();
         AddTo(histogram);
         return LatencySummary.Of(histogram);
     }

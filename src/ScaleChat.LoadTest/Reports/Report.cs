@@ -86,7 +86,7 @@ public sealed record Report
             Disconnects = result.Closes.Values.Sum(),
             ErrorsByCode = result.Errors,
             ClosesByCode = result.Closes,
-            Generator = new GeneratorReport(Environment.ProcessorCount, result.CpuPercentMean, result.CpuPercentMax, lateness, saturated) { WorkerCores = result.WorkerCores },
+            Generator = new GeneratorReport(Environment.ProcessorCount, result.CpuPercentMean, result.CpuPercentMax, lateness, saturated) { WorkerCores = result.WorkerCores, TieredCompilation = GeneratorProcess.TieredCompilation },
             Warnings = warnings,
         };
         return settings.Slo is { } text && ScaleChat.LoadTest.Workload.Slo.TryParse(text, out _) is { } slo ? report with { Slo = SloReport.Evaluate(slo, report) } : report;
@@ -164,6 +164,9 @@ public sealed record GeneratorReport(int Cores = 0, double CpuPercentMean = 0, d
 {
     /// <summary>With <c>--workers</c>: the core each worker was pinned to (<c>any</c> when there were too few cores).</summary>
     public List<string> WorkerCores { get; init; } = [];
+
+    /// <summary>Whether the generator ran with tiered compilation, whose recompiling pauses it (<see cref="GeneratorProcess"/>).</summary>
+    public bool TieredCompilation { get; init; }
 
     /// <summary>Which core each worker used, in words: <c>worker 0 on core 2, worker 1 not pinned</c>.</summary>
     public string WorkerPlacement() => string.Join(", ", WorkerCores.Select((core, i) =>

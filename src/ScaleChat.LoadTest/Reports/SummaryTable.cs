@@ -24,7 +24,7 @@ public static class SummaryTable
         Row("errors", report.ErrorsByCode.Count == 0 ? "none" : Codes(report.ErrorsByCode).Trim());
         Row("disconnects", report.ClosesByCode.Count == 0 ? "none" : string.Create(CultureInfo.InvariantCulture, $"{report.Disconnects:N0} by close code{Codes(report.ClosesByCode)}"));
         var g = report.Generator;
-        Row("generator", string.Create(CultureInfo.InvariantCulture, $"CPU {g.CpuPercentMean:0}% mean, {g.CpuPercentMax:0}% max of {g.Cores} cores; scheduler late p99 {LiveLine.Ms(g.SchedulerLateMs?.P99 ?? 0)}, max {LiveLine.Ms(g.SchedulerLateMs?.Max ?? 0)}{(g.Saturated ? "  SATURATED" : "")}"));
+        Row("generator", string.Create(CultureInfo.InvariantCulture, $"CPU {g.CpuPercentMean:0}% mean, {g.CpuPercentMax:0}% max of {g.Cores} cores; scheduler late p99 {LiveLine.Ms(g.SchedulerLateMs?.P99 ?? 0)}, max {LiveLine.Ms(g.SchedulerLateMs?.Max ?? 0)}{(g.TieredCompilation ? "; tiered compilation on" : "")}{(g.Saturated ? "  SATURATED" : "")}"));
         if (g.WorkerCores.Count > 0)
         {
             Row("workers", g.WorkerPlacement());

@@ -10,24 +10,36 @@ public sealed partial class LoadRunner
     private long _lastSent;
     private long _lastDelivered;
 
-    // One sample a second, and a last one when the run ends (so the totals hold every value).
-    private async Task SampleLoopAsync(long started, CancellationToken stop)
+    // One sample a second, and a last one when the run ends (so the totals hold every value). On a
+    // thread of its own at the lowest priority: taking a sample costs milliseconds of CPU, which
+    // must not hold the event loop off its core (its sends would go late).
+    private Task SampleLoopAsync(long started, CancellationToken stop)
     {
-        (_lastSampleTicks, _lastCpu) = (started, Environment.CpuUsage.TotalTime);
-        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1));
-        try
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var thread = new Thread(() =>
         {
-            while (await timer.WaitForNextTickAsync(stop).ConfigureAwait(false))
+            try
             {
-                TakeSample(started);
-            }
-        }
-        catch (OperationCanceledException)
-        {
-            // The run is over.
-        }
+                GeneratorProcess.LowerThisThread();
+                (_lastSampleTicks, _lastCpu) = (started, Environment.CpuUsage.TotalTime);
+                for (var next = started + Stopwatch.Frequency; !stop.WaitHandle.WaitOne(Until(next)); next += Stopwatch.Frequency)
+                {
+                    TakeSample(started);
+                }
 
-        TakeSample(started);
+                TakeSample(started);
+                done.TrySetResult();
+            }
+            catch (Exception ex)
+            {
+                done.TrySetException(ex);
+            }
+        })
+        { IsBackground = true, Name = "load sampler" };
+        thread.Start();
+        return done.Task;
+
+        static TimeSpan Until(long ticks) => TimeSpan.FromSeconds(Math.Max(0, ticks - Stopwatch.GetTimestamp()) / (double)Stopwatch.Frequency);
     }
 
     private void TakeSample(long started)

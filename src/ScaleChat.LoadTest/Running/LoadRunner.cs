@@ -70,7 +70,7 @@ public sealed partial class LoadRunner
                 _tracker.Start(start);
                 measuredFrom = _tracker.ScheduledTicks(_plan.WarmupMessages);
                 measuredTo = start + (long)((_settings.Warmup + _settings.Duration).TotalSeconds * Stopwatch.Frequency);
-                _scheduler = new Scheduler(_plan.TotalMessages, _tracker.ScheduledTicks, Send);
+                _scheduler = new Scheduler(_plan.TotalMessages, _plan.WarmupMessages, _tracker.ScheduledTicks, Send);
                 _phase = _plan.WarmupMessages > 0 ? "warmup" : "measure";
                 var sending = loop is not null ? loop.RunSchedulerAsync(_scheduler, cancellationToken) : _scheduler.RunAsync(cancellationToken);
                 if (_plan.WarmupMessages > 0)

@@ -7,9 +7,11 @@ namespace ScaleChat.LoadTest.Running;
 /// <summary>
 /// The open model: message k is due at a fixed time whatever the server does, and is sent then by
 /// one thread: the event loop's, when the lean clients have one, or a dedicated one. How late it
-/// runs behind the schedule is the generator's own health, recorded apart from the server's latency.
+/// runs behind the schedule is the generator's own health, recorded apart from the server's latency,
+/// and like it only from the first measured message (<paramref name="measuredFrom"/>): warm-up is
+/// where the generator's own code settles too.
 /// </summary>
-internal sealed class Scheduler(long total, Func<long, long> dueTicks, Action<long> send) : ITimedWork
+internal sealed class Scheduler(long total, long measuredFrom, Func<long, long> dueTicks, Action<long> send) : ITimedWork
 {
     private static readonly long SleepThreshold = Stopwatch.Frequency * 3 / 2000;
     private static readonly long SpinThreshold = Stopwatch.Frequency / 20_000;
@@ -57,7 +59,11 @@ internal sealed class Scheduler(long total, Func<long, long> dueTicks, Action<lo
                 return;
             }
 
-            Lateness.Record((now - due) * 1_000_000 / Stopwatch.Frequency);
+            if (_next >= measuredFrom)
+            {
+                Lateness.Record((now - due) * 1_000_000 / Stopwatch.Frequency);
+            }
+
             send(_next++);
         }
     }
