@@ -204,13 +204,45 @@ public sealed class ClusterTests
         var channel = new RedisNames(cluster.Prefix).RoomChannel("quiet");
         var (alice, _) = await WsClient.HelloAsync(a.WsUrl, "alice");
         await alice.JoinAsync("quiet");
-        await RecordingWait.UntilAsync(() => server.SubscriptionSubscriberCount(channel) == 1, "a to subscribe");
+        await UntilSubscribersAsync(1, "a to subscribe");
         var (bob, _) = await WsClient.HelloAsync(b.WsUrl, "bob");
         await bob.JoinAsync("quiet");
-        await RecordingWait.UntilAsync(() => server.SubscriptionSubscriberCount(channel) == 2, "b to subscribe");
+        await UntilSubscribersAsync(2, "b to subscribe");
         await bob.SendAsync(new { type = "leave", room = "quiet" });
         await bob.ExpectAsync("left");
-        await RecordingWait.UntilAsync(() => server.SubscriptionSubscriberCount(channel) == 1, "b to unsubscribe");
+        await UntilSubscribersAsync(1, "b to unsubscribe");
+
+        // A failure says what Redis counted instead.
+        async Task UntilSubscribersAsync(long expected, string what)
+        {
+            long seen = -1;
+            try
+            {
+                await RecordingWait.UntilAsync(() => (seen = server.SubscriptionSubscriberCount(channel)) == expected, what);
+            }
+            catch (TimeoutException)
+            {
+                // Whether Alice is still connected to node a tells a lost connection from a lost subscription.
+                throw new TimeoutException($"timed out waiting for {what}: Redis counted {seen} subscribers, not {expected}; alice: {await StateAsync(alice)}");
+            }
+        }
+
+        static async Task<string> StateAsync(WsClient client)
+        {
+            try
+            {
+                var (code, _) = await client.ExpectCloseAsync(TimeSpan.FromSeconds(1));
+                return $"closed by the server with {code} ({client.Socket.CloseStatusDescription})";
+            }
+            catch (Exception ex) when (ex is OperationCanceledException or TimeoutException)
+            {
+                return "still connected";
+            }
+            catch (System.Net.WebSockets.WebSocketException ex)
+            {
+                return $"connection lost ({ex.Message})";
+            }
+        }
     }
 
     [Fact]
