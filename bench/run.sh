@@ -14,15 +14,17 @@
 #   connect  connections a second and server CPU per connection (open mode): bench/gogen --connect
 #            after CONNECT_WARMUP rounds of 5,000, pinned as fanout; then open against token mode.
 #   alloc    allocations per delivery (BenchmarkDotNet, [MemoryDiagnoser]).
+#   peer     server CPU per delivery against a chat server on node's `ws` (bench/nodews): the fan-out run
+#            at PEER_RATES, alternating the two servers, PASSES passes each. Needs node and npm.
 #
 # Environment: SERVER_DLL (a scalechat.dll to measure instead of this tree's Release build), PASSES (2),
-# RATES ("50 100 400"), CEILING ("200 300 400 600 800 1000 1200 1600 2000"), WARMUP (20: on a saturated core
+# RATES ("50 100 400"), PEER_RATES ("50"), CEILING ("200 300 400 600 800 1000 1200 1600 2000"), WARMUP (20: on a saturated core
 # the JIT takes seconds to compile the hot path fully, and a run should measure the steady state), DURATION (15),
 # IDLE ("10000 19500"), PORT (18600), OUT (the results file). Needs golang-go and golang-github-gorilla-websocket-dev.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
-steps=${STEPS:-fanout ceiling idle connect alloc}
-passes=${PASSES:-2} rates=${RATES:-50 100 400} ceiling=${CEILING:-200 300 400 600 800 1000 1200 1600 2000}
+steps=${STEPS:-fanout ceiling idle connect alloc peer}
+passes=${PASSES:-2} rates=${RATES:-50 100 400} peer_rates=${PEER_RATES:-50} ceiling=${CEILING:-200 300 400 600 800 1000 1200 1600 2000}
 warmup=${WARMUP:-20} duration=${DURATION:-15} connect_warmup=${CONNECT_WARMUP:-20} idle_counts=${IDLE:-10000 19500} port=${PORT:-18600}
 work=$(mktemp -d)
 server=""
@@ -39,9 +41,13 @@ commit=$(git -C "$here" rev-parse --short HEAD)$(git -C "$here" diff --quiet HEA
 out=${OUT:-$here/bench/results/run-$(date -u +%Y-%m-%d)-${commit%%+*}.md}
 hz=$(getconf CLK_TCK)
 
-start_server() { # pinned to CPU 0; prints nothing, sets $server
-  taskset -c 0 dotnet "$dll" serve --urls "http://127.0.0.1:$port" --ScaleChat:Limits:MessagesPerSecond=1000000 \
-    --ScaleChat:Limits:Burst=1000000 --Logging:LogLevel:Default=Warning >"$work/server.log" 2>&1 &
+start_server() { # $1: scalechat (the default) or node; pinned to CPU 0; prints nothing, sets $server
+  if [ "${1:-scalechat}" = node ]; then
+    taskset -c 0 node "$here/bench/nodews/server.js" "$port" >"$work/server.log" 2>&1 &
+  else
+    taskset -c 0 dotnet "$dll" serve --urls "http://127.0.0.1:$port" --ScaleChat:Limits:MessagesPerSecond=1000000 \
+      --ScaleChat:Limits:Burst=1000000 --Logging:LogLevel:Default=Warning >"$work/server.log" 2>&1 &
+  fi
   server=$!
   for _ in $(seq 150); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && return; sleep 0.2; done
   echo "the server did not start:" >&2; cat "$work/server.log" >&2; exit 1
@@ -50,11 +56,12 @@ stop_server() { kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null |
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 metric() { curl -s "http://127.0.0.1:$port/metrics" | awk -v m="$1" '$1 ~ "^"m"(\\{|$)" {s += $2} END {printf "%d", s}'; }
 
-# One fan-out run at $1 messages a second: prints a JSON line with the generator's figures, the
-# server's CPU per delivery, objects per frame and the generator's own CPU (its saturation).
+# One fan-out run at $1 messages a second against server $2 (scalechat or node): prints a JSON line with
+# the generator's figures, the server's CPU per delivery, objects per frame (ScaleChat's metrics only)
+# and the generator's own CPU (its saturation).
 fanout_run() {
   local rate=$1 before after frames0 objects0
-  start_server
+  start_server "${2:-scalechat}"
   frames0=$(metric scalechat_frames_sent_total); objects0=$(metric scalechat_objects_sent_total)
   before=$(cpu_ticks "$server")
   /usr/bin/time -f "%U %S %e" -o "$work/time" taskset -c 1 "$work/gogen" --url "ws://127.0.0.1:$port/ws" --clients 1000 \
@@ -72,21 +79,23 @@ except ValueError:
     g = {"error": sys.argv[8]}
 deliveries = rate * 1000 * (int(sys.argv[9]) + int(sys.argv[10]))
 g.update(rate=rate * 1000, serverUsPerDelivery=(after - before) / hz / deliveries * 1e6,
-         objectsPerFrame=objects / frames if frames else 0, generatorCpu=(user + system) / elapsed)
+         objectsPerFrame=objects / frames if frames else None, generatorCpu=(user + system) / elapsed)
 print(json.dumps(g))
 PY
 }
 
-row() { # a fan-out JSON line as a table row
-  python3 - "$1" <<'PY'
+row() { # a fan-out JSON line as a table row; $2, when given, is a first column naming the server
+  python3 - "$1" "${2:-}" <<'PY'
 import json, sys
 g = json.loads(sys.argv[1])
+first = f"| {sys.argv[2]} " if sys.argv[2] else ""
 if "error" in g:
-    print("| {:,} | failed: {} | | | | | |".format(g["rate"], g["error"]))
+    print(first + "| {:,} | failed: {} | | | | | |".format(g["rate"], g["error"]))
 else:
-    print("| {:,} | {:,} of {:,} | {:.1f} | {:.1f} | {:.2f} | {:.1f} | {:.0f}%, late {:.1f} ms |".format(
+    per_frame = "" if g["objectsPerFrame"] is None else "{:.1f}".format(g["objectsPerFrame"])
+    print(first + "| {:,} | {:,} of {:,} | {:.1f} | {:.1f} | {:.2f} | {} | {:.0f}%, late {:.1f} ms |".format(
         g["rate"], g["delivered"], g["expected"], g["p50Ms"], g["p99Ms"], g["serverUsPerDelivery"],
-        g["objectsPerFrame"], g["generatorCpu"] * 100, g["schedulerLateP99Ms"]))
+        per_frame, g["generatorCpu"] * 100, g["schedulerLateP99Ms"]))
 PY
 }
 
@@ -102,7 +111,7 @@ PY
   echo
 } >"$out"
 
-if [[ " $steps " == *" fanout "* || " $steps " == *" ceiling "* || " $steps " == *" connect "* ]]; then
+if [[ " $steps " == *" fanout "* || " $steps " == *" ceiling "* || " $steps " == *" connect "* || " $steps " == *" peer "* ]]; then
   (cd "$here/bench/gogen" && GO111MODULE=off GOPATH=/usr/share/gocode go build -o "$work/gogen" .)
 fi
 
@@ -189,6 +198,20 @@ if [[ " $steps " == *" alloc "* ]]; then
   (cd "$here/bench/ScaleChat.Benchmarks" && dotnet "$bench" --filter '*ServerFanOut*' --job short --memory --exporters github \
     --artifacts "$work/bdn" >/dev/null 2>&1) || true
   cat "$work"/bdn/results/*ServerFanOut*-report-github.md >>"$out" 2>/dev/null || echo "(failed)" >>"$out"
+  echo >>"$out"
+fi
+
+if [[ " $steps " == *" peer "* ]]; then
+  [ -d "$here/bench/nodews/node_modules" ] || npm ci --prefix "$here/bench/nodews" --no-audit --no-fund >/dev/null
+  { echo "## Server CPU per delivery against node's \`ws\` (bench/nodews, node $(node --version)): same generator, same shape, alternated"; echo
+    echo "| server $header" | head -1; echo "|---$(echo "$header" | tail -1)"; } >>"$out"
+  for rate in $peer_rates; do
+    for _ in $(seq "$passes"); do
+      for kind in scalechat node; do
+        line=$(fanout_run "$rate" "$kind"); echo "$kind $line" >&2; row "$line" "$kind" >>"$out"
+      done
+    done
+  done
   echo >>"$out"
 fi
 
