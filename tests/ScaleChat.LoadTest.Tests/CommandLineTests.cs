@@ -189,7 +189,7 @@ public sealed class CommandLineTests
     }
 
     [Fact]
-    public async Task TheSamplerTakesTheCoreOnlyWhenTheEventLoopLeavesItFree()
+    public async Task TheSamplerRunsOnAThreadOfItsOwnAtTheLowestPriority()
     {
         await using var server = await TestServer.StartAsync();
         var run = LoadCli.RunAsync(LoadCli.Short(server.WsUrl, "--clients", "4", "--rooms", "1", "--publishers", "1", "--rate", "10", "--duration", "3s"));

@@ -55,7 +55,8 @@ public static class GeneratorProcess
 
     /// <summary>
     /// Gives the calling thread the lowest priority (Linux: nice 19, which needs no privilege), so
-    /// that the generator's bookkeeping runs when its event loop leaves the core free.
+    /// that the generator's bookkeeping gets fewer turns on the event loop's core. It does not get
+    /// shorter ones: each turn can still take a few milliseconds.
     /// </summary>
     public static void LowerThisThread()
     {
