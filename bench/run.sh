@@ -9,7 +9,8 @@
 #   fanout   1,000 clients in one room, 10 publishers, 100-byte-class messages: the server pinned to
 #            CPU 0, the independent generator (bench/gogen, gorilla/websocket) pinned to CPU 1; RATES
 #            messages a second (deliveries = rate x 1,000), PASSES passes each, a fresh server each.
-#   ceiling  rising rates, one pass each, until p99 reaches 50 ms or a delivery is lost.
+#   ceiling  rising rates, one pass each, until two in a row fail (p99 of 50 ms or more, or a delivery lost):
+#            on a noisy machine one pass can fail a rate that the next, higher one holds.
 #   idle     memory per idle connection with IDLE connections held (bench/ScaleChat.Benchmarks).
 #   connect  connections a second and server CPU per connection (open mode): bench/gogen --connect
 #            after CONNECT_WARMUP rounds of 5,000, pinned as fanout; then open against token mode.
@@ -130,14 +131,14 @@ fi
 
 if [[ " $steps " == *" ceiling "* ]]; then
   { echo "## Ceiling: the largest rate with p99 under 50 ms and nothing lost"; echo; echo "$header"; } >>"$out"
-  best=0
+  best=0 failed=0
   for rate in $ceiling; do
     line=$(fanout_run "$rate"); echo "$line" >&2; row "$line" >>"$out"
     ok=$(python3 -c 'import json,sys; g=json.loads(sys.argv[1]); print(int("error" not in g and g["lost"] == 0 and g["p99Ms"] < 50))' "$line")
-    [ "$ok" = 1 ] || break
-    best=$((rate * 1000))
+    if [ "$ok" = 1 ]; then best=$((rate * 1000)) failed=0; else failed=$((failed + 1)); fi
+    [ "$failed" -lt 2 ] || break
   done
-  { echo; echo "Largest rate that held: **$(python3 -c "print(f\"{$best:,}\")") deliveries/s**."; echo; } >>"$out"
+  { echo; echo "Largest rate that held (the search stops after two failures in a row): **$(python3 -c "print(f\"{$best:,}\")") deliveries/s**."; echo; } >>"$out"
 fi
 
 if [[ " $steps " == *" idle "* || " $steps " == *" connect "* || " $steps " == *" alloc "* ]]; then
