@@ -66,6 +66,11 @@ public sealed partial class LoadRunner
             await ConnectAllAsync(sources, cancellationToken).ConfigureAwait(false);
             if (!cancellationToken.IsCancellationRequested && _plan.TotalMessages > 0)
             {
+                // Connecting leaves the clients' state young among much garbage; the collections that
+                // would promote it later pause every thread, the event loop too, for milliseconds.
+                // Done now, before the schedule starts, they delay no send.
+                GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
+                GC.WaitForPendingFinalizers();
                 var start = Stopwatch.GetTimestamp() + (Stopwatch.Frequency / 100);
                 _tracker.Start(start);
                 measuredFrom = _tracker.ScheduledTicks(_plan.WarmupMessages);
