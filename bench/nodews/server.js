@@ -42,7 +42,10 @@ wss.on("connection", (ws, req) => {
     try {
       m = JSON.parse(data);
     } catch {
-      ws.send('{"type":"error","code":"bad_request","message":"not JSON"}');
+      m = null;
+    }
+    if (m === null || typeof m !== "object") {
+      ws.send('{"type":"error","code":"bad_request","message":"not a JSON object"}');
       return;
     }
     if (m.type === "hello" && name === null) {
