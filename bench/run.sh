@@ -19,13 +19,13 @@
 #            at PEER_RATES, alternating the two servers, PASSES passes each. Needs node and npm.
 #
 # Environment: SERVER_DLL (a scalechat.dll to measure instead of this tree's Release build), PASSES (2),
-# RATES ("50 100 400"), PEER_RATES ("50"), CEILING ("200 300 400 600 800 1000 1200 1600 2000"), WARMUP (20: on a saturated core
+# RATES ("50 100 400"), PEER_RATES ("50"), CEILING ("200 300 400 600 800 1000 1200 1600 2000 2400 3200 4000"), WARMUP (20: on a saturated core
 # the JIT takes seconds to compile the hot path fully, and a run should measure the steady state), DURATION (15),
 # IDLE ("10000 19500"), PORT (18600), OUT (the results file). Needs golang-go and golang-github-gorilla-websocket-dev.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 steps=${STEPS:-fanout ceiling idle connect alloc peer}
-passes=${PASSES:-2} rates=${RATES:-50 100 400} peer_rates=${PEER_RATES:-50} ceiling=${CEILING:-200 300 400 600 800 1000 1200 1600 2000}
+passes=${PASSES:-2} rates=${RATES:-50 100 400} peer_rates=${PEER_RATES:-50} ceiling=${CEILING:-200 300 400 600 800 1000 1200 1600 2000 2400 3200 4000}
 warmup=${WARMUP:-20} duration=${DURATION:-15} connect_warmup=${CONNECT_WARMUP:-20} idle_counts=${IDLE:-10000 19500} port=${PORT:-18600}
 work=$(mktemp -d)
 server=""
