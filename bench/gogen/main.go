@@ -2,7 +2,8 @@
 // gorilla/websocket, to check what `scalechat load` measures on the same server. It runs the
 // same workload shape: clients in one room each, messages round the publishers on a fixed
 // schedule (open model), text "#k#" padded to --size, latency from the scheduled send time.
-// With --connect it measures the connect rate instead: --clients connections, --concurrency at a
+// With --spread its JSON line also gives, per message, when the first and the last copy arrived
+// and the spread between them. With --connect it measures the connect rate instead: --clients connections, --concurrency at a
 // time, each saying hello and waiting for welcome; then it closes them all.
 package main
 
@@ -26,6 +27,7 @@ type client struct {
 	conn *websocket.Conn
 	mu   sync.Mutex
 	lat  []int64 // microseconds, measured deliveries only
+	ks   []int64 // with --spread: the message number of each latency
 }
 
 func main() {
@@ -39,6 +41,7 @@ func main() {
 	duration := flag.Duration("duration", 15*time.Second, "time measured")
 	drain := flag.Duration("drain", 5*time.Second, "longest wait for the last deliveries")
 	connect := flag.Bool("connect", false, "measure the connect rate only")
+	spread := flag.Bool("spread", false, "also report, per message, the first and the last recipient's latency and the spread between them")
 	concurrency := flag.Int("concurrency", 64, "connects at a time (with --connect)")
 	flag.Parse()
 	if *connect {
@@ -73,10 +76,16 @@ func main() {
 		// Waits for welcome before the next connect.
 		c := &client{conn: dialHello(d, fmt.Sprintf("%s/load-%d", *url, room), fmt.Sprintf("go%s-%d", tag, i)),
 			lat: make([]int64, perRoom[room])}
+		if *spread {
+			c.ks = make([]int64, perRoom[room])
+		}
 		for j := 0; j < len(c.lat); j += 512 {
 			c.lat[j] = 1 // touch each page, so it is faulted in before the run
+			if *spread {
+				c.ks[j] = 1
+			}
 		}
-		c.lat = c.lat[:0]
+		c.lat, c.ks = c.lat[:0], c.ks[:0]
 		cs[i] = c
 		joined[room]++
 		wg.Add(1)
@@ -134,6 +143,9 @@ func main() {
 					got++
 					due := start.Add(time.Duration(k) * perMsg)
 					c.lat = append(c.lat, now.Sub(due).Microseconds())
+					if *spread {
+						c.ks = append(c.ks, k)
+					}
 				}
 				if got > 0 {
 					atomic.AddInt64(&delivered, got)
@@ -192,12 +204,44 @@ func main() {
 		}
 		return float64(v[int(float64(len(v)-1)*p)]) / 1000
 	}
-	out, _ := json.Marshal(map[string]any{
+	result := map[string]any{
 		"tool": "gogen", "expected": expected, "delivered": got, "lost": expected - got,
 		"deliveriesPerSecond": float64(got) / duration.Seconds(),
 		"p50Ms":               pct(all, 0.50), "p90Ms": pct(all, 0.90), "p99Ms": pct(all, 0.99), "p999Ms": pct(all, 0.999), "maxMs": pct(all, 1),
 		"schedulerLateP99Ms": pct(late, 0.99), "unparsable": unparsable,
-	})
+	}
+	if *spread {
+		// Per measured message: when its first and its last copy arrived, and the time between,
+		// which tells a late start (the first copy) from a slow fan-out (the spread).
+		n := total - warmupMsgs
+		first, last := make([]int64, n), make([]int64, n)
+		for i := range first {
+			first[i], last[i] = -1, -1
+		}
+		for _, c := range cs {
+			for i, k := range c.ks {
+				at := k - warmupMsgs
+				if first[at] < 0 || c.lat[i] < first[at] {
+					first[at] = c.lat[i]
+				}
+				if c.lat[i] > last[at] {
+					last[at] = c.lat[i]
+				}
+			}
+		}
+		var firsts, lasts, spreads []int64
+		for i := range first {
+			if first[i] >= 0 {
+				firsts, lasts, spreads = append(firsts, first[i]), append(lasts, last[i]), append(spreads, last[i]-first[i])
+			}
+		}
+		summary := func(v []int64) map[string]float64 {
+			sort.Slice(v, func(a, b int) bool { return v[a] < v[b] })
+			return map[string]float64{"p10": pct(v, 0.10), "p50": pct(v, 0.50), "p90": pct(v, 0.90), "p99": pct(v, 0.99), "max": pct(v, 1)}
+		}
+		result["perMessage"] = map[string]any{"messages": len(firsts), "firstMs": summary(firsts), "lastMs": summary(lasts), "spreadMs": summary(spreads)}
+	}
+	out, _ := json.Marshal(result)
 	fmt.Println(string(out))
 }
 
