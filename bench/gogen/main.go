@@ -3,8 +3,9 @@
 // same workload shape: clients in one room each, messages round the publishers on a fixed
 // schedule (open model), text "#k#" padded to --size, latency from the scheduled send time.
 // With --spread its JSON line also gives, per message, when the first and the last copy arrived
-// and the spread between them. With --connect it measures the connect rate instead: --clients connections, --concurrency at a
-// time, each saying hello and waiting for welcome; then it closes them all.
+// and the spread between them. With --connect it measures the connect rate instead: --clients
+// connections, --concurrency at a time, each saying hello and waiting for welcome; then it closes
+// them all.
 package main
 
 import (
