@@ -76,17 +76,10 @@ func main() {
 		d := websocket.Dialer{Subprotocols: []string{"scalechat.v1"}, ReadBufferSize: 4096, WriteBufferSize: 4096}
 		// Waits for welcome before the next connect.
 		c := &client{conn: dialHello(d, fmt.Sprintf("%s/load-%d", *url, room), fmt.Sprintf("go%s-%d", tag, i)),
-			lat: make([]int64, perRoom[room])}
+			lat: presized(perRoom[room])}
 		if *spread {
-			c.ks = make([]int64, perRoom[room])
+			c.ks = presized(perRoom[room])
 		}
-		for j := 0; j < len(c.lat); j += 512 {
-			c.lat[j] = 1 // touch each page, so it is faulted in before the run
-			if *spread {
-				c.ks[j] = 1
-			}
-		}
-		c.lat, c.ks = c.lat[:0], c.ks[:0]
 		cs[i] = c
 		joined[room]++
 		wg.Add(1)
@@ -222,6 +215,9 @@ func main() {
 		for _, c := range cs {
 			for i, k := range c.ks {
 				at := k - warmupMsgs
+				if at >= n {
+					continue // a number the schedule never sent: counted, but it is no message of the run
+				}
 				if first[at] < 0 || c.lat[i] < first[at] {
 					first[at] = c.lat[i]
 				}
@@ -244,6 +240,16 @@ func main() {
 	}
 	out, _ := json.Marshal(result)
 	fmt.Println(string(out))
+}
+
+// presized returns an empty slice with room for n values whose pages are already faulted in, so
+// that filling it during the run neither grows it nor faults.
+func presized(n int) []int64 {
+	s := make([]int64, n)
+	for j := 0; j < n; j += 512 {
+		s[j] = 1
+	}
+	return s[:0]
 }
 
 // connectRate opens n connections, c at a time, each to {url}/load-0 with hello and welcome, and
